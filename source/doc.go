@@ -1,0 +1,17 @@
+// Package source is where parsec's values come from: AWS Systems Manager
+// Parameter Store and AWS Secrets Manager, reached through the AWS SDK for Go
+// v2.
+//
+// Each upstream operation parsec uses is a one-method interface
+// ([ParameterGetter], [SecretGetter], …) that *ssm.Client and
+// *secretsmanager.Client satisfy, so a test can replace any one of them with a
+// function ([ParameterGetterFunc], …) or point the real clients at the
+// wire-level fake in package sourcetest. [Clients] bundles them; [New] builds
+// it from an aws.Config without any I/O.
+//
+// Upstream errors are classified by [Classify] into an [*Error] that matches
+// one of the sentinels [ErrNotFound], [ErrAccessDenied], [ErrThrottled],
+// [ErrInvalid] or [ErrUnavailable] with errors.Is and still unwraps to the
+// SDK's typed error (for example *types.ParameterNotFound) with errors.As.
+// Error messages carry names and AWS error codes, never values.
+package source
