@@ -1,0 +1,58 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/parsec-go/parsec/source"
+)
+
+// The kinds of upstream failure, shared with package source: a read's error
+// matches one of them with errors.Is and still unwraps to the SDK's typed
+// error.
+var (
+	ErrNotFound     = source.ErrNotFound
+	ErrAccessDenied = source.ErrAccessDenied
+	ErrThrottled    = source.ErrThrottled
+	ErrInvalid      = source.ErrInvalid
+	ErrUnavailable  = source.ErrUnavailable
+)
+
+var (
+	// ErrClosed is returned by reads that need an upstream call after
+	// [Cache.Close].
+	ErrClosed = errors.New("cache: closed")
+	// ErrInvalidRequest is matched by every [*RequestError].
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrPanic is matched by the error every waiter gets when an upstream
+	// call panics.
+	ErrPanic = errors.New("upstream call panicked")
+	// ErrNoSource is returned when the upstream operation a read needs is
+	// nil in the source.Clients given to [New].
+	ErrNoSource = errors.New("no upstream client configured")
+)
+
+// RequestError reports a request rejected before any upstream call: which
+// field broke which rule. It matches [ErrInvalidRequest].
+type RequestError struct {
+	Field string // for example "name", "version", "versionId"
+	Rule  string // for example "must be at most 2048 characters"
+}
+
+func (e *RequestError) Error() string { return e.Field + ": " + e.Rule }
+
+// Is reports whether target is [ErrInvalidRequest].
+func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
+
+// panicError is what a recovered upstream panic becomes. It deliberately does
+// not carry the panic value, which could hold anything.
+type panicError struct {
+	op, name string
+	typ      string
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("%s %q: upstream call panicked (%s)", e.op, e.name, e.typ)
+}
+
+func (e *panicError) Is(target error) bool { return target == ErrPanic }

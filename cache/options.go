@@ -1,0 +1,204 @@
+package cache
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/parsec-go/parsec/source"
+)
+
+// The extension's defaults, and parsec's for what the extension does not have.
+const (
+	DefaultTTL          = 300 * time.Second // SSM_PARAMETER_STORE_TTL and SECRETS_MANAGER_TTL
+	DefaultMaxEntries   = 1000              // PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE
+	DefaultLoadTimeout  = 10 * time.Second  // bound of a shared load when no per-call timeout is set
+	DefaultRefreshAhead = 0.8               // fraction of the TTL after which a read refreshes in the background
+	DefaultMaxStale     = 5 * time.Minute   // how long past its TTL a value may be served when the upstream fails
+	DefaultNegativeTTL  = 5 * time.Second   // how long a not-found answer is remembered
+	DefaultBackoffMax   = 30 * time.Second  // cap of the per-key backoff after repeated transient failures
+)
+
+// Option configures [New]. An Option that returns an error makes New fail
+// with it.
+type Option func(*config) error
+
+type config struct {
+	enabled       bool
+	maxEntries    int
+	paramTTL      time.Duration
+	secretTTL     time.Duration
+	paramTimeout  time.Duration
+	secretTimeout time.Duration
+	loadTimeout   time.Duration
+	refreshAhead  float64
+	maxStale      time.Duration
+	negativeTTL   time.Duration
+	backoffBase   time.Duration
+	backoffMax    time.Duration
+	staleOn       func(error) bool
+	logger        *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		enabled:      true,
+		maxEntries:   DefaultMaxEntries,
+		paramTTL:     DefaultTTL,
+		secretTTL:    DefaultTTL,
+		loadTimeout:  DefaultLoadTimeout,
+		refreshAhead: DefaultRefreshAhead,
+		maxStale:     DefaultMaxStale,
+		negativeTTL:  DefaultNegativeTTL,
+		backoffBase:  time.Second,
+		backoffMax:   DefaultBackoffMax,
+		staleOn:      source.IsTransient,
+		logger:       slog.New(slog.DiscardHandler),
+	}
+}
+
+func nonNegative(name string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("cache: %s must not be negative, got %v", name, d)
+	}
+	return nil
+}
+
+// WithTTL sets how long parameters and secrets are served from memory
+// (default 300 s, the extension's). 0 disables caching: every read goes
+// upstream, concurrent identical reads still sharing one call. Unlike the
+// extension, TTLs above 300 s are honoured.
+func WithTTL(d time.Duration) Option {
+	return func(c *config) error {
+		c.paramTTL, c.secretTTL = d, d
+		return nonNegative("TTL", d)
+	}
+}
+
+// WithParameterTTL sets the TTL of parameters only (default 300 s).
+func WithParameterTTL(d time.Duration) Option {
+	return func(c *config) error { c.paramTTL = d; return nonNegative("parameter TTL", d) }
+}
+
+// WithSecretTTL sets the TTL of secrets only (default 300 s).
+func WithSecretTTL(d time.Duration) Option {
+	return func(c *config) error { c.secretTTL = d; return nonNegative("secret TTL", d) }
+}
+
+// WithMaxEntries bounds the number of entries, parameters and secrets
+// together (default 1000, the extension's). The least recently used entry
+// is evicted to make room. 0 disables caching.
+func WithMaxEntries(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("cache: max entries must not be negative, got %d", n)
+		}
+		c.maxEntries = n
+		return nil
+	}
+}
+
+// WithEnabled turns caching off (false) or on (true, the default), as
+// PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED does.
+func WithEnabled(on bool) Option {
+	return func(c *config) error { c.enabled = on; return nil }
+}
+
+// WithParameterTimeout bounds each SSM call (default 0: only the load
+// timeout applies), as SSM_PARAMETER_STORE_TIMEOUT_MILLIS does.
+func WithParameterTimeout(d time.Duration) Option {
+	return func(c *config) error { c.paramTimeout = d; return nonNegative("parameter timeout", d) }
+}
+
+// WithSecretTimeout bounds each Secrets Manager call (default 0: only the
+// load timeout applies), as SECRETS_MANAGER_TIMEOUT_MILLIS does.
+func WithSecretTimeout(d time.Duration) Option {
+	return func(c *config) error { c.secretTimeout = d; return nonNegative("secret timeout", d) }
+}
+
+// WithLoadTimeout bounds a shared load when no per-call timeout is set
+// (default 10 s). It must be positive: a shared load never runs unbounded.
+func WithLoadTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("cache: load timeout must be positive, got %v", d)
+		}
+		c.loadTimeout = d
+		return nil
+	}
+}
+
+// WithRefreshAhead sets the fraction of an entry's TTL after which a read
+// starts one background reload while every reader keeps getting the cached
+// value (default 0.8; each entry's point is jittered down by up to a tenth
+// of the TTL so that a fleet started together does not refresh together).
+// 0 turns refresh-ahead off; the fraction must be below 1.
+func WithRefreshAhead(fraction float64) Option {
+	return func(c *config) error {
+		if fraction < 0 || fraction >= 1 {
+			return fmt.Errorf("cache: refresh-ahead fraction must be in [0, 1), got %v", fraction)
+		}
+		c.refreshAhead = fraction
+		return nil
+	}
+}
+
+// WithMaxStale sets how long past its TTL a value may still be served when
+// reloading it fails with an error the stale-on predicate accepts (default
+// 5 min; by default throttling and unavailability, see [WithStaleOn]).
+// 0 turns stale-on-error off: a failed reload is an error, as in the
+// extension.
+func WithMaxStale(d time.Duration) Option {
+	return func(c *config) error { c.maxStale = d; return nonNegative("max stale", d) }
+}
+
+// WithStaleOn sets which reload errors a stale value may mask (default
+// source.IsTransient: throttling, 5xx, timeouts, connection errors). To mask
+// access-denied as well, for example:
+//
+//	cache.WithStaleOn(func(err error) bool {
+//		return source.IsTransient(err) || errors.Is(err, cache.ErrAccessDenied)
+//	})
+func WithStaleOn(pred func(error) bool) Option {
+	return func(c *config) error {
+		if pred == nil {
+			return fmt.Errorf("cache: stale-on predicate must not be nil")
+		}
+		c.staleOn = pred
+		return nil
+	}
+}
+
+// WithNegativeTTL sets how long a not-found answer is remembered so that a
+// missing name cannot drain the account's quota (default 5 s; 0 turns
+// negative caching off).
+func WithNegativeTTL(d time.Duration) Option {
+	return func(c *config) error { c.negativeTTL = d; return nonNegative("negative TTL", d) }
+}
+
+// WithBackoff sets the per-key backoff after repeated transient failures:
+// from the second consecutive failure on, the key is not retried upstream
+// for base·2^(n-2), jittered by ±50 %, capped at max (defaults 1 s and 30 s).
+// Readers get the stale value (within the max staleness) or the last error
+// meanwhile. A zero base turns backoff off.
+func WithBackoff(base, max time.Duration) Option {
+	return func(c *config) error {
+		c.backoffBase, c.backoffMax = base, max
+		if err := nonNegative("backoff base", base); err != nil {
+			return err
+		}
+		return nonNegative("backoff max", max)
+	}
+}
+
+// WithLogger sets where the cache logs (default: nowhere). Records carry
+// names, ages and AWS error codes, never values.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			l = slog.New(slog.DiscardHandler)
+		}
+		c.logger = l
+		return nil
+	}
+}

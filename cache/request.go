@@ -1,0 +1,192 @@
+package cache
+
+import (
+	"strconv"
+	"strings"
+)
+
+// AWS's documented limits that a read is checked against before any
+// upstream call.
+const (
+	maxNameLen      = 2048 // SSM GetParameter Name, Secrets Manager SecretId
+	maxLabelLen     = 100  // SSM parameter labels
+	maxStageLen     = 256  // Secrets Manager staging labels
+	minVersionIDLen = 32   // Secrets Manager VersionId
+	maxVersionIDLen = 64
+	referencePrefix = "/aws/reference/secretsmanager/"
+)
+
+// ParameterRequest names one parameter read. The zero values of the
+// optional fields mean "not given".
+type ParameterRequest struct {
+	// Name is the parameter's name, full path or ARN, exactly as SSM takes
+	// it. It may end in a selector (":3", ":label"), which SSM resolves;
+	// then Version and Label must be empty. A name under
+	// /aws/reference/secretsmanager/ reads a Secrets Manager secret through
+	// SSM (WithDecryption must be true; Label is then a version stage).
+	Name string
+	// WithDecryption decrypts a SecureString. Reads with and without it are
+	// separate cache entries.
+	WithDecryption bool
+	// Version selects a version (1 or more). 0 means the latest.
+	Version int64
+	// Label selects the version that carries this label.
+	Label string
+	// Refresh skips the cache for this read: the value is fetched, stored
+	// and returned. If the fetch fails the error is returned and the cached
+	// value is kept. Refresh is not part of the cache key.
+	Refresh bool
+}
+
+// SecretRequest names one secret read. The zero values of the optional
+// fields mean "not given".
+type SecretRequest struct {
+	// SecretID is the secret's name or ARN, exactly as Secrets Manager
+	// takes it.
+	SecretID string
+	// VersionID selects a version by its id.
+	VersionID string
+	// VersionStage selects the version that carries this staging label;
+	// Secrets Manager's default is AWSCURRENT. With VersionID too, Secrets
+	// Manager requires that they name the same version.
+	VersionStage string
+	// Refresh skips the cache for this read, as in ParameterRequest.
+	Refresh bool
+}
+
+type kind uint8
+
+const (
+	kindParameter kind = iota + 1
+	kindSecret
+)
+
+func (k kind) String() string {
+	if k == kindSecret {
+		return "secret"
+	}
+	return "parameter"
+}
+
+// key is everything that changes an answer. It is comparable, so the hit
+// path compares it with the stored entry's key without allocating.
+type key struct {
+	kind    kind
+	name    string // parameter name or secret id, exactly as given
+	version int64  // SSM version
+	label   string // SSM label, or Secrets Manager version stage
+	id      string // Secrets Manager version id
+	decrypt bool   // SSM WithDecryption
+}
+
+func (r ParameterRequest) key() key {
+	return key{kind: kindParameter, name: r.Name, version: r.Version, label: r.Label, decrypt: r.WithDecryption}
+}
+
+func (r SecretRequest) key() key {
+	return key{kind: kindSecret, name: r.SecretID, label: r.VersionStage, id: r.VersionID}
+}
+
+// flightKey is the key as a string, for singleflight. Only misses build it.
+func (k key) flightKey() string {
+	var b strings.Builder
+	b.Grow(len(k.name) + len(k.label) + len(k.id) + 32)
+	b.WriteByte(byte(k.kind))
+	b.WriteString(k.name)
+	b.WriteByte(0)
+	b.WriteString(strconv.FormatInt(k.version, 10))
+	b.WriteByte(0)
+	b.WriteString(k.label)
+	b.WriteByte(0)
+	b.WriteString(k.id)
+	if k.decrypt {
+		b.WriteString("\x00d")
+	}
+	return b.String()
+}
+
+// upstreamName is the Name sent to SSM: the name with the selector appended.
+func (r ParameterRequest) upstreamName() string {
+	switch {
+	case r.Version > 0:
+		return r.Name + ":" + strconv.FormatInt(r.Version, 10)
+	case r.Label != "":
+		return r.Name + ":" + r.Label
+	}
+	return r.Name
+}
+
+// hasSelector reports whether name already ends in an SSM selector. In an
+// ARN the selector follows the parameter's name after "parameter/"; in a
+// plain name any colon starts one (names cannot contain colons).
+func hasSelector(name string) bool {
+	if strings.HasPrefix(name, "arn:") {
+		i := strings.Index(name, ":parameter/")
+		return i >= 0 && strings.IndexByte(name[i+len(":parameter/"):], ':') >= 0
+	}
+	return strings.IndexByte(name, ':') >= 0
+}
+
+func (r ParameterRequest) validate() error {
+	if err := checkName("name", r.Name, maxNameLen); err != nil {
+		return err
+	}
+	if r.Version < 0 {
+		return &RequestError{Field: "version", Rule: "must be a positive integer, got " + strconv.FormatInt(r.Version, 10)}
+	}
+	if r.Version > 0 && r.Label != "" {
+		return &RequestError{Field: "version", Rule: "cannot be combined with label: give one selector"}
+	}
+	if (r.Version > 0 || r.Label != "") && hasSelector(r.Name) {
+		return &RequestError{Field: "name", Rule: "already ends in a selector (:version or :label); do not also give version or label"}
+	}
+	if r.Label != "" {
+		max := maxLabelLen
+		if strings.HasPrefix(r.Name, referencePrefix) {
+			max = maxStageLen // the label is a Secrets Manager version stage
+		} else if c := r.Label[0]; c >= '0' && c <= '9' {
+			return &RequestError{Field: "label", Rule: "must not start with a digit (SSM reads that as a version)"}
+		}
+		if err := checkName("label", r.Label, max); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r SecretRequest) validate() error {
+	if err := checkName("secretId", r.SecretID, maxNameLen); err != nil {
+		return err
+	}
+	if r.VersionID != "" {
+		if n := len(r.VersionID); n < minVersionIDLen || n > maxVersionIDLen {
+			return &RequestError{Field: "versionId", Rule: "must be 32 to 64 characters, got " + strconv.Itoa(n)}
+		}
+		if err := checkName("versionId", r.VersionID, maxVersionIDLen); err != nil {
+			return err
+		}
+	}
+	if r.VersionStage != "" {
+		if err := checkName("versionStage", r.VersionStage, maxStageLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkName applies the rules every identifier shares: not empty, at most
+// max bytes, no control characters.
+func checkName(field, v string, max int) error {
+	if v == "" {
+		return &RequestError{Field: field, Rule: "must not be empty"}
+	}
+	if len(v) > max {
+		return &RequestError{Field: field, Rule: "must be at most " + strconv.Itoa(max) + " characters, got " + strconv.Itoa(len(v))}
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return &RequestError{Field: field, Rule: "must not contain control characters (byte " + strconv.Itoa(int(c)) + " at offset " + strconv.Itoa(i) + ")"}
+		}
+	}
+	return nil
+}
