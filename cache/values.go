@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -100,6 +101,16 @@ func (p Parameter) LogValue() slog.Value {
 		slog.Int64("version", p.Version), slog.String("value", redacted))
 }
 
+// MarshalJSON encodes the name, type and version with the value redacted,
+// so a Parameter inside a logged or encoded struct does not leak. Use
+// [Parameter.Output] for the SDK's JSON shape with the value.
+func (p Parameter) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name, Type, Value string
+		Version           int64
+	}{p.Name, string(p.Type), redacted, p.Version})
+}
+
 // Secret is one version of a secret as Secrets Manager returned it. Its value
 // is redacted when a Secret is printed or logged. Binary and Stages return
 // copies, so no caller can change what another one reads.
@@ -178,6 +189,12 @@ func (s Secret) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(s.String(
 func (s Secret) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("name", s.Name), slog.String("versionId", s.VersionID),
 		slog.String("value", redacted))
+}
+
+// MarshalJSON encodes the name and version id with the value redacted. Use
+// [Secret.Output] for the SDK's JSON shape with the value.
+func (s Secret) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ Name, VersionID, Value string }{s.Name, s.VersionID, redacted})
 }
 
 func deref[T any](p *T) T {
