@@ -1,0 +1,66 @@
+// Package httpcompat serves the HTTP API of the AWS Parameters and Secrets
+// Lambda Extension (localhost:2773) from parsec's in-process [cache.Cache],
+// so code written for the extension (the seed article's axios client, curl,
+// Python's urllib) keeps working unchanged while the values come from the
+// function's own memory.
+//
+// # Guarantee
+//
+// A 200 body is byte for byte what the extension sends: json.Marshal of the
+// AWS SDK for Go v2 output struct (ssm.GetParameterOutput,
+// secretsmanager.GetSecretValueOutput), with no trailing newline. A request
+// without the right token never gets a value. No error body and no log
+// record holds a value or the token.
+//
+// # Routes
+//
+//	GET /systemsmanager/parameters/get[/]  name, withDecryption, version, label, refreshNow
+//	GET /secretsmanager/get[/]             secretId, versionId, versionStage, refreshNow
+//	GET /v1/{secretId}                     versionId, versionStage, refreshNow (the Secrets Manager Agent's)
+//	GET /ping                              "healthy", no token needed
+//
+// Every route but /ping needs the token in X-Aws-Parameters-Secrets-Token or
+// X-Vault-Token (header names in any case), compared in constant time with
+// the value given to [WithToken], usually from [TokenFromEnv]. The token is
+// checked before the route, so an unknown path without a token is 401.
+//
+// # Decisions where the extension is silent or where parsec differs
+//
+//   - Boolean parameters (withDecryption, refreshNow) take true, false, 1 or
+//     0 in any case; version a positive decimal integer (for a name under
+//     /aws/reference/secretsmanager/, any other version is a secret's
+//     version id, sent as a selector). An optional parameter given empty
+//     ("version=") counts as not given.
+//   - version and label together: the one that comes first in the raw query
+//     wins and the other is ignored, as in the extension. versionId and
+//     versionStage together are both sent; Secrets Manager requires them to
+//     name the same version.
+//   - An unknown or repeated query parameter, an invalid percent-encoding,
+//     invalid UTF-8 or a control character is a 400 naming the parameter.
+//     Query parameter names are case-sensitive.
+//   - The token is compared exactly with the header's field value, which
+//     HTTP defines without surrounding whitespace: a value that still
+//     carries whitespace is refused. Several token headers must all match.
+//   - Errors are informative where the extension's are opaque: upstream
+//     client errors (not found, access denied, validation) keep the
+//     extension's status 400, but the body is AWS's JSON error shape
+//     {"__type":"ParameterNotFound","message":"..."} with Content-Type
+//     application/json and the header x-amzn-errortype, where the extension
+//     sends the text "an unexpected error occurred while executing request".
+//     Throttling is 429, an unreachable or failing upstream 502, a timeout
+//     504, a closed cache 503, the request's own rejection 400 naming the
+//     parameter. Only the 401 keeps the extension's text body exactly.
+//   - Hardening beyond the extension: X-Forwarded-For is refused (400), a
+//     Host other than localhost, 127.0.0.1 or [::1] is refused (403: DNS
+//     rebinding), methods other than GET get 405 with Allow: GET, [Listen]
+//     binds loopback only, limits header size and time, and answers 429
+//     beyond [WithMaxConcurrent] requests in progress.
+//   - There is no "not ready" 400 during INIT: the handler serves from the
+//     moment [Listen] returns.
+//
+// # Use
+//
+// In a Go function, [Start] is one line of init: it reads the extension's
+// environment variables and serves on 127.0.0.1:2773. [NewHandler] and
+// [Listen] are the parts, for cmd/parsecd or a test.
+package httpcompat

@@ -1,0 +1,109 @@
+package httpcompat
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/source"
+)
+
+// errorStatus maps a read's error to the status, the AWS-style error code
+// and the message of the answer:
+//
+//   - an invalid request (*cache.RequestError): 400 ValidationException,
+//     naming the field and the rule;
+//   - an upstream client error (not found, access denied, validation): 400
+//     with the AWS code, as the extension answers 400 (it says only "an
+//     unexpected error occurred while executing request");
+//   - throttled after retries, no usable cached value: 429;
+//   - upstream 5xx or unreachable: 502; timed out: 504; a panicking
+//     upstream call: 502;
+//   - the cache closed: 503; no upstream client for the route: 501;
+//   - the request's own context ending: 503 RequestCanceled;
+//   - anything else: 500 with a generic message.
+//
+// Messages hold the operation, the name, the AWS code and AWS's own message
+// (which names, never values); never a value or the token.
+func errorStatus(err error) (status int, code, msg string) {
+	var re *cache.RequestError
+	var se *source.Error
+	switch {
+	case errors.As(err, &re):
+		return http.StatusBadRequest, "ValidationException", re.Error()
+	case errors.As(err, &se):
+		return sourceStatus(se)
+	case errors.Is(err, cache.ErrClosed):
+		return http.StatusServiceUnavailable, "ServiceUnavailable", "the cache is closed"
+	case errors.Is(err, cache.ErrNoSource):
+		return http.StatusNotImplemented, "NotImplemented", "no upstream client is configured for this kind of value"
+	case errors.Is(err, cache.ErrPanic):
+		return http.StatusBadGateway, "InternalFailure", "the upstream call failed unexpectedly"
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, "RequestTimeout", "the upstream call timed out"
+	case errors.Is(err, context.Canceled):
+		return http.StatusServiceUnavailable, "RequestCanceled", "the request was canceled"
+	}
+	return http.StatusInternalServerError, "InternalFailure", "internal error"
+}
+
+func sourceStatus(e *source.Error) (int, string, string) {
+	msg := e.Error()
+	if m := sanitize(e.Message); m != "" {
+		msg += ": " + m
+	}
+	code := e.Code
+	status := http.StatusBadRequest
+	switch e.Kind {
+	case source.ErrThrottled:
+		status = http.StatusTooManyRequests
+		if code == "" {
+			code = "ThrottlingException"
+		}
+	case source.ErrUnavailable:
+		status = http.StatusBadGateway
+		if timedOut(e) {
+			status = http.StatusGatewayTimeout
+		}
+		if code == "" {
+			code = "ServiceUnavailable"
+			if status == http.StatusGatewayTimeout {
+				code = "RequestTimeout"
+			}
+		}
+	}
+	if code == "" {
+		code = "ValidationException"
+	}
+	return status, code, msg
+}
+
+// timedOut reports whether an unavailability was a timeout.
+func timedOut(e *source.Error) bool {
+	if e.Code == "RequestTimeout" || e.Code == "RequestTimeoutException" {
+		return true
+	}
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(e.Err, &ne) && ne.Timeout()
+}
+
+// sanitize keeps an AWS message printable and short.
+func sanitize(m string) string {
+	const max = 512
+	m = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(m, "?"))
+	if len(m) > max {
+		m = strings.ToValidUTF8(m[:max], "") + "…"
+	}
+	return strings.TrimSpace(m)
+}

@@ -1,0 +1,344 @@
+package httpcompat
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/parsec-go/parsec/cache"
+)
+
+// The request headers that carry the token. Go canonicalises header names,
+// so any case matches.
+const (
+	// TokenHeader is the extension's token header.
+	TokenHeader = "X-Aws-Parameters-Secrets-Token"
+	// VaultTokenHeader is the AWS Secrets Manager Agent's alternative.
+	VaultTokenHeader = "X-Vault-Token"
+)
+
+// The extension's answer to a missing or wrong token, byte for byte.
+const (
+	unauthorizedBody = "bad session token or header key"
+	errorTypeHeader  = "X-Amzn-Errortype"
+)
+
+// The routes.
+const (
+	routeParameter = "/systemsmanager/parameters/get"
+	routeSecret    = "/secretsmanager/get"
+	routeV1        = "/v1/"
+	routePing      = "/ping"
+)
+
+// Handler serves the AWS Parameters and Secrets Lambda Extension's HTTP API
+// from a [cache.Cache]. Build it with [NewHandler]; serve it with [Listen]
+// (or any http.Server bound to loopback). It is safe for concurrent use and
+// holds no resources of its own: closing the cache is the caller's job.
+type Handler struct {
+	cache   *cache.Cache
+	noToken bool
+	digest  [sha256.Size]byte // of the expected token; the token itself is not kept
+	log     *slog.Logger
+}
+
+// Option configures [NewHandler]. An Option that returns an error makes
+// NewHandler fail with it.
+type Option func(*handlerConfig) error
+
+type handlerConfig struct {
+	token    string
+	tokenSet bool
+	noToken  bool
+	logger   *slog.Logger
+}
+
+// WithToken sets the token every request except GET /ping must carry in
+// [TokenHeader] or [VaultTokenHeader]: the function's AWS_SESSION_TOKEN in
+// the extension (see [TokenFromEnv]). It is required unless
+// [WithoutTokenCheck] is given. An empty token, or one with leading or
+// trailing whitespace or control characters (which no HTTP header value can
+// carry, so no request could match), is an error.
+func WithToken(token string) Option {
+	return func(c *handlerConfig) error {
+		if token == "" {
+			return errors.New("httpcompat: WithToken: the token must not be empty")
+		}
+		if strings.TrimSpace(token) != token {
+			return errors.New("httpcompat: WithToken: the token must not begin or end with whitespace")
+		}
+		for i := 0; i < len(token); i++ {
+			if c := token[i]; c < 0x20 || c == 0x7f {
+				return errors.New("httpcompat: WithToken: the token must not contain control characters")
+			}
+		}
+		c.token, c.tokenSet = token, true
+		return nil
+	}
+}
+
+// WithoutTokenCheck serves every request without a token. It is for local
+// development only: any process that can reach the port reads every value.
+// NewHandler logs a WARN each time it is used.
+func WithoutTokenCheck() Option {
+	return func(c *handlerConfig) error { c.noToken = true; return nil }
+}
+
+// WithLogger sets where the handler logs (default: nowhere). Records carry
+// the route, the status, the AWS error code and the parameter or secret
+// name; never a value, the token or a request header.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *handlerConfig) error { c.logger = l; return nil }
+}
+
+// NewHandler returns a handler answering from c. It needs [WithToken] or
+// [WithoutTokenCheck], not both. It does no I/O.
+func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
+	if c == nil {
+		return nil, errors.New("httpcompat: NewHandler needs a cache")
+	}
+	var cfg handlerConfig
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case cfg.tokenSet && cfg.noToken:
+		return nil, errors.New("httpcompat: WithToken and WithoutTokenCheck contradict each other")
+	case !cfg.tokenSet && !cfg.noToken:
+		return nil, errors.New("httpcompat: a token is required: use WithToken (see TokenFromEnv), or WithoutTokenCheck for local development")
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{cache: c, noToken: cfg.noToken, log: cfg.logger}
+	if cfg.tokenSet {
+		h.digest = sha256.Sum256([]byte(cfg.token))
+	}
+	if cfg.noToken {
+		h.log.Warn("httpcompat: token check disabled: any local process can read every value; use only for local development")
+	}
+	return h, nil
+}
+
+// ServeHTTP answers one request. The checks run in this order: a request
+// carrying X-Forwarded-For is refused (400), a Host other than localhost,
+// 127.0.0.1 or [::1] is refused (403), GET /ping answers "healthy", a
+// missing or wrong token is refused (401), a method other than GET is
+// refused (405), an unknown path is 404; then the query is checked (400
+// naming the parameter) and the cache asked.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, ok := r.Header["X-Forwarded-For"]; ok {
+		h.fail(r, w, "", &requestError{field: "X-Forwarded-For", rule: "proxied requests are refused: the API serves local callers only"})
+		return
+	}
+	if !allowedHost(r.Host) {
+		h.reply(r, w, "", http.StatusForbidden, "InvalidHost", "Host must be localhost, 127.0.0.1 or [::1] (any port)")
+		return
+	}
+	path := r.URL.EscapedPath()
+	if path == routePing {
+		if r.Method != http.MethodGet {
+			h.methodNotAllowed(r, w)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("healthy"))
+		return
+	}
+	if !h.authorized(r) {
+		h.log.LogAttrs(r.Context(), slog.LevelInfo, "httpcompat: request refused: missing or wrong token", slog.Int("status", http.StatusUnauthorized))
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set(errorTypeHeader, "AccessDeniedException")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(unauthorizedBody))
+		return
+	}
+	if r.Method != http.MethodGet {
+		h.methodNotAllowed(r, w)
+		return
+	}
+	switch {
+	case path == routeParameter || path == routeParameter+"/":
+		h.serveParameter(w, r)
+	case path == routeSecret || path == routeSecret+"/":
+		h.serveSecret(w, r, "")
+	case strings.HasPrefix(path, routeV1):
+		id, err := url.PathUnescape(path[len(routeV1):])
+		if err != nil {
+			h.fail(r, w, routeV1, &requestError{field: "secretId", rule: ruleEncoding})
+			return
+		}
+		if id == "" {
+			h.fail(r, w, routeV1, &requestError{field: "secretId", rule: ruleRequired + " (GET /v1/{secretId})"})
+			return
+		}
+		if err := checkText("secretId", id); err != nil {
+			h.fail(r, w, routeV1, err)
+			return
+		}
+		h.serveSecret(w, r, id)
+	default:
+		h.reply(r, w, "", http.StatusNotFound, "NotFound", "no such route: use GET /systemsmanager/parameters/get, /secretsmanager/get, /v1/{secretId} or /ping")
+	}
+}
+
+// authorized reports whether every token header present holds the token,
+// and at least one is present. Digests of equal length are compared in
+// constant time, so neither the token nor its length leaks through timing.
+func (h *Handler) authorized(r *http.Request) bool {
+	if h.noToken {
+		return true
+	}
+	n := 0
+	ok := 1
+	for _, name := range [...]string{TokenHeader, VaultTokenHeader} {
+		for _, v := range r.Header[name] {
+			n++
+			d := sha256.Sum256([]byte(v))
+			ok &= subtle.ConstantTimeCompare(d[:], h.digest[:])
+		}
+	}
+	return n > 0 && ok == 1
+}
+
+// allowedHost reports whether host is localhost, 127.0.0.1 or [::1], with
+// or without a port: the defence against DNS rebinding.
+func allowedHost(host string) bool {
+	name := host
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		name = host[:i]
+		port := host[i+1:]
+		if len(port) > 5 {
+			return false
+		}
+		for j := 0; j < len(port); j++ {
+			if port[j] < '0' || port[j] > '9' {
+				return false
+			}
+		}
+	}
+	return strings.EqualFold(name, "localhost") || name == "127.0.0.1" || name == "[::1]"
+}
+
+func (h *Handler) serveParameter(w http.ResponseWriter, r *http.Request) {
+	params, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		h.fail(r, w, routeParameter, err)
+		return
+	}
+	req, err := parameterQuery(params)
+	if err != nil {
+		h.fail(r, w, routeParameter, err)
+		return
+	}
+	p, err := h.cache.Parameter(r.Context(), req)
+	if err != nil {
+		h.upstreamFailed(r, w, routeParameter, req.Name, err)
+		return
+	}
+	h.ok(r, w, routeParameter, req.Name, p.Output())
+}
+
+func (h *Handler) serveSecret(w http.ResponseWriter, r *http.Request, id string) {
+	route := routeSecret
+	if id != "" {
+		route = routeV1
+	}
+	params, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		h.fail(r, w, route, err)
+		return
+	}
+	req, err := secretQuery(params, id)
+	if err != nil {
+		h.fail(r, w, route, err)
+		return
+	}
+	s, err := h.cache.Secret(r.Context(), req)
+	if err != nil {
+		h.upstreamFailed(r, w, route, req.SecretID, err)
+		return
+	}
+	h.ok(r, w, route, req.SecretID, s.Output())
+}
+
+// ok writes the SDK output as the extension does: json.Marshal of the
+// output struct, no trailing newline.
+func (h *Handler) ok(r *http.Request, w http.ResponseWriter, route, name string, out any) {
+	body, err := json.Marshal(out)
+	if err != nil { // cannot happen for the SDK's output types
+		h.reply(r, w, route, http.StatusInternalServerError, "InternalFailure", "could not encode the response")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+	if h.log.Enabled(r.Context(), slog.LevelDebug) {
+		h.log.LogAttrs(r.Context(), slog.LevelDebug, "httpcompat: served", slog.String("route", route),
+			slog.String("name", name), slog.Int("status", http.StatusOK))
+	}
+}
+
+func (h *Handler) methodNotAllowed(r *http.Request, w http.ResponseWriter) {
+	w.Header().Set("Allow", http.MethodGet)
+	h.reply(r, w, "", http.StatusMethodNotAllowed, "MethodNotAllowed", "only GET is supported")
+}
+
+// fail answers a request rejected before the cache was asked.
+func (h *Handler) fail(r *http.Request, w http.ResponseWriter, route string, err error) {
+	var re *requestError
+	if !errors.As(err, &re) {
+		h.reply(r, w, route, http.StatusBadRequest, "ValidationException", "invalid request")
+		return
+	}
+	h.reply(r, w, route, http.StatusBadRequest, "ValidationException", re.Error())
+}
+
+// upstreamFailed answers a request the cache could not: see [errorStatus].
+func (h *Handler) upstreamFailed(r *http.Request, w http.ResponseWriter, route, name string, err error) {
+	status, code, msg := errorStatus(err)
+	level := slog.LevelDebug
+	if status >= 500 || status == http.StatusTooManyRequests {
+		level = slog.LevelWarn
+	}
+	if h.log.Enabled(r.Context(), level) {
+		h.log.LogAttrs(r.Context(), level, "httpcompat: read failed", slog.String("route", route),
+			slog.String("name", name), slog.Int("status", status), slog.String("code", code))
+	}
+	writeError(w, status, code, msg)
+}
+
+// reply writes and logs an error that did not come from the cache. Its log
+// record names the route and the status, not the message, which may quote
+// the request.
+func (h *Handler) reply(r *http.Request, w http.ResponseWriter, route string, status int, code, msg string) {
+	if h.log.Enabled(r.Context(), slog.LevelDebug) {
+		h.log.LogAttrs(r.Context(), slog.LevelDebug, "httpcompat: request refused", slog.String("route", route),
+			slog.Int("status", status), slog.String("code", code))
+	}
+	writeError(w, status, code, msg)
+}
+
+// errorBody is the shape of AWS's JSON errors, which the Secrets Manager
+// Agent also answers with.
+type errorBody struct {
+	Type    string `json:"__type"`
+	Message string `json:"message"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	body, _ := json.Marshal(errorBody{Type: code, Message: msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(errorTypeHeader, code)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

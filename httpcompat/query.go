@@ -1,0 +1,284 @@
+package httpcompat
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parsec-go/parsec/cache"
+)
+
+// Rules for query values, shared by every route. They are what the 400
+// bodies say.
+const (
+	ruleBool     = "must be true, false, 1 or 0 (any case)"
+	ruleVersion  = "must be a positive integer"
+	ruleRequired = "is required and must not be empty"
+	ruleUnknown  = "is not a query parameter of this route"
+	ruleDup      = "must be given at most once"
+	ruleEncoding = "has an invalid percent-encoding (a % must be followed by two hex digits)"
+	ruleUTF8     = "must be valid UTF-8"
+	ruleControl  = "must not contain control characters"
+)
+
+// referencePrefix marks an SSM name that reads a Secrets Manager secret.
+const referencePrefix = "/aws/reference/secretsmanager/"
+
+// param is one decoded query parameter, in the order it came.
+type param struct {
+	key, value string
+}
+
+// requestError is a request rejected before the cache is asked: which query
+// parameter (or header) broke which rule. Its message is sent to the client;
+// it names the parameter and may quote a short, non-secret value.
+type requestError struct {
+	field string
+	rule  string
+}
+
+func (e *requestError) Error() string { return e.field + ": " + e.rule }
+
+// parseQuery splits a raw query string at '&' and decodes each key and value
+// ('+' is a space, %XX a byte), keeping their order, which url.ParseQuery
+// loses. Empty pieces ("a=1&&b=2") are skipped; a piece without '=' has an
+// empty value. Invalid percent-encodings, invalid UTF-8 and control
+// characters are errors naming the parameter.
+func parseQuery(raw string) ([]param, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	var out []param
+	for piece := range strings.SplitSeq(raw, "&") {
+		if piece == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(piece, "=")
+		key, ok := unescape(rawKey)
+		if !ok {
+			return nil, &requestError{field: "query parameter " + quote(rawKey), rule: "name " + ruleEncoding}
+		}
+		if err := checkText("query parameter "+quote(key), key); err != nil {
+			return nil, err
+		}
+		value, ok := unescape(rawValue)
+		if !ok {
+			return nil, &requestError{field: key, rule: ruleEncoding}
+		}
+		if err := checkText(key, value); err != nil {
+			return nil, err
+		}
+		out = append(out, param{key: key, value: value})
+	}
+	return out, nil
+}
+
+// unescape decodes a query component: '+' is a space, %XX a byte. It
+// reports false for a '%' not followed by two hex digits.
+func unescape(s string) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, true
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '+':
+			b.WriteByte(' ')
+		case '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return "", false
+			}
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// checkText rejects invalid UTF-8 and control characters, which no AWS name
+// may hold and which would garble a JSON error body or a log line.
+func checkText(field, v string) error {
+	if !utf8.ValidString(v) {
+		return &requestError{field: field, rule: ruleUTF8}
+	}
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return &requestError{field: field, rule: ruleControl}
+		}
+	}
+	return nil
+}
+
+// query is the parameters of one route, looked up by name: every key must
+// be one of allowed, and none may repeat.
+type query struct {
+	params []param
+}
+
+func newQuery(params []param, allowed ...string) (query, error) {
+	for i, p := range params {
+		known := false
+		for _, a := range allowed {
+			if p.key == a {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return query{}, &requestError{field: "query parameter " + quote(p.key), rule: ruleUnknown + " (allowed: " + strings.Join(allowed, ", ") + ")"}
+		}
+		for _, q := range params[:i] {
+			if q.key == p.key {
+				return query{}, &requestError{field: p.key, rule: ruleDup}
+			}
+		}
+	}
+	return query{params: params}, nil
+}
+
+// get returns the value of key and its position; "" and -1 when absent.
+func (q query) get(key string) (string, int) {
+	for i, p := range q.params {
+		if p.key == key {
+			return p.value, i
+		}
+	}
+	return "", -1
+}
+
+// boolean parses true/false/1/0 in any case; absent or empty is false.
+func (q query) boolean(key string) (bool, error) {
+	v, _ := q.get(key)
+	switch {
+	case v == "" || v == "0" || strings.EqualFold(v, "false"):
+		return false, nil
+	case v == "1" || strings.EqualFold(v, "true"):
+		return true, nil
+	}
+	return false, &requestError{field: key, rule: ruleBool + ", got " + quote(v)}
+}
+
+// required returns key's value or an error naming it.
+func (q query) required(key string) (string, error) {
+	v, _ := q.get(key)
+	if v == "" {
+		return "", &requestError{field: key, rule: ruleRequired}
+	}
+	return v, nil
+}
+
+// positive parses a positive decimal integer: digits only, no sign.
+func positive(v string) (int64, bool) {
+	if v == "" {
+		return 0, false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// parameterQuery turns the query of GET /systemsmanager/parameters/get into
+// a cache request. Of version and label, the one that comes first in the
+// query is used and the other ignored, as the extension does. For a name
+// under /aws/reference/secretsmanager/, version is a Secrets Manager version
+// id and is sent to SSM as a selector in the name.
+func parameterQuery(params []param) (cache.ParameterRequest, error) {
+	q, err := newQuery(params, "name", "withDecryption", "version", "label", "refreshNow")
+	if err != nil {
+		return cache.ParameterRequest{}, err
+	}
+	var req cache.ParameterRequest
+	if req.Name, err = q.required("name"); err != nil {
+		return req, err
+	}
+	if req.WithDecryption, err = q.boolean("withDecryption"); err != nil {
+		return req, err
+	}
+	if req.Refresh, err = q.boolean("refreshNow"); err != nil {
+		return req, err
+	}
+	version, vi := q.get("version")
+	label, li := q.get("label")
+	if version == "" {
+		vi = -1
+	}
+	if label == "" {
+		li = -1
+	}
+	switch {
+	case vi >= 0 && (li < 0 || vi < li):
+		n, ok := positive(version)
+		switch {
+		case ok:
+			req.Version = n
+		case strings.HasPrefix(req.Name, referencePrefix):
+			req.Name += ":" + version // a secret's version id
+		default:
+			return req, &requestError{field: "version", rule: ruleVersion + ", got " + quote(version)}
+		}
+	case li >= 0:
+		req.Label = label
+	}
+	return req, nil
+}
+
+// secretQuery turns the query of GET /secretsmanager/get into a cache
+// request. With id != "" (the /v1/{secretId} route) secretId is not a query
+// parameter.
+func secretQuery(params []param, id string) (cache.SecretRequest, error) {
+	allowed := []string{"secretId", "versionId", "versionStage", "refreshNow"}
+	if id != "" {
+		allowed = allowed[1:]
+	}
+	q, err := newQuery(params, allowed...)
+	if err != nil {
+		return cache.SecretRequest{}, err
+	}
+	req := cache.SecretRequest{SecretID: id}
+	if id == "" {
+		if req.SecretID, err = q.required("secretId"); err != nil {
+			return req, err
+		}
+	}
+	req.VersionID, _ = q.get("versionId")
+	req.VersionStage, _ = q.get("versionStage")
+	if req.Refresh, err = q.boolean("refreshNow"); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+// quote quotes s for an error message, cut to 64 bytes so that a huge
+// parameter cannot blow up a response.
+func quote(s string) string {
+	const max = 64
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return strconv.Quote(s[:cut]) + "…"
+	}
+	return strconv.Quote(s)
+}
