@@ -1,0 +1,88 @@
+// Command parsecd serves the HTTP API of the AWS Parameters and Secrets
+// Lambda Extension (GET /systemsmanager/parameters/get, /secretsmanager/get,
+// the Secrets Manager Agent's /v1/ID and /ping) on 127.0.0.1 from parsec's
+// cache. It replaces the AWS extension as a Lambda layer, runs as a local
+// daemon in front of AWS, or emulates both services from a JSON file with
+// no AWS account. Run parsecd --help for the flags.
+//
+// # Modes
+//
+//   - extension (the default when AWS_LAMBDA_RUNTIME_API is set): installed
+//     as /opt/extensions/parsecd. It listens first, then registers with the
+//     Extensions API for SHUTDOWN only, so the function can read values
+//     during its own INIT, which the AWS extension cannot. On SHUTDOWN it
+//     drains requests for at most 1.5 s and exits 0 inside Lambda's 2 s
+//     window. A failure before serving is reported with
+//     /extension/init/error (Extension.ConfigError, Extension.NoToken,
+//     Extension.ListenFailed); a lost event loop with /extension/exit/error.
+//   - daemon (the default otherwise): serves until SIGINT or SIGTERM, reading
+//     AWS through the SDK's default configuration (AWS_REGION, AWS_PROFILE,
+//     AWS_ENDPOINT_URL, the credentials chain) with at most
+//     PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS connections per service.
+//   - emulate (--emulate FILE, or PARSECD_EMULATE): serves the parameters
+//     and secrets of FILE through the real SDK talking to an in-process fake
+//     of both services (source/sourcetest) on loopback; optional simulated
+//     latency (--latency 20ms-80ms). The file is polled every second and
+//     reloaded when it changes; a reloaded file starts with an empty cache,
+//     and a file that no longer parses is logged while the previous version
+//     keeps serving. --emulate also works in extension mode, to run a
+//     function under the Runtime Interface Emulator without AWS.
+//
+// # Configuration
+//
+// The extension's environment variables, with its names, defaults and
+// meaning (see cache.ParseEnv); --port, --log-level and --ttl override them.
+// A bad value is a configuration error naming the variable.
+//
+// # Token
+//
+// Every mode requires the X-Aws-Parameters-Secrets-Token header to equal the
+// first set of AWS_TOKEN, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN
+// (file://PATH reads a file), or the content of --token-file. With no token
+// source parsecd refuses to start; --insecure-no-token serves without the
+// check, for local use only, and warns on every start.
+//
+// # Emulator file
+//
+// A JSON object with optional "region", "parameters" and "secrets":
+//
+//	{
+//	  "parameters": [
+//	    {"name": "/app/db-host", "value": "localhost"},
+//	    {"name": "/app/origins", "type": "StringList", "value": ["a", "b"]},
+//	    {"name": "/app/key", "type": "SecureString", "keyId": "alias/k", "value": "v"},
+//	    {"name": "/app/flags", "versions": [
+//	      {"value": "v1", "lastModified": "2026-01-01T00:00:00Z"},
+//	      {"value": "v2", "labels": ["stable"]}
+//	    ]}
+//	  ],
+//	  "secrets": [
+//	    {"name": "app/db", "string": {"username": "app", "password": "pw"}},
+//	    {"name": "app/cert", "binary": "c2VjcmV0"},
+//	    {"name": "app/rotating", "versions": [
+//	      {"string": "old"},
+//	      {"string": "new", "versionId": "00000000-0000-4000-8000-000000000002"},
+//	      {"string": "next", "stages": ["AWSPENDING"]}
+//	    ]}
+//	  ]
+//	}
+//
+// A parameter has "name", optional "type" (String, StringList,
+// SecureString), "dataType" and "keyId", and either one version ("value",
+// "labels", "lastModified") or "versions", oldest first (version 1 first).
+// A secret has "name", optional "arn", and either one version ("string" or
+// "binary" in base64, "versionId", "stages", "created") or "versions",
+// oldest first; "string" may be a JSON object, stored compact. Stages
+// default to AWSCURRENT, and the version that loses AWSCURRENT gets
+// AWSPREVIOUS, as in AWS. An invalid file is an error of the form
+// FILE:LINE:COL: FIELD: MESSAGE, for example
+//
+//	emulate.json:7:15: parameters[2].type: must be String, StringList or SecureString, not "Str"
+//
+// # Exit status
+//
+// 0 after a clean shutdown (SHUTDOWN event, SIGINT, SIGTERM) or --help;
+// 1 on a runtime failure (registration or the event loop failed); 2 on a
+// usage or configuration error (unknown flag, bad variable, port in use,
+// unreadable or invalid emulator file, no token source), before serving.
+package main
