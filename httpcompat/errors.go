@@ -39,9 +39,9 @@ func errorStatus(err error) (status int, code, msg string) {
 	case errors.Is(err, cache.ErrClosed):
 		return http.StatusServiceUnavailable, "ServiceUnavailable", "the cache is closed"
 	case errors.Is(err, cache.ErrNoSource):
-		return http.StatusNotImplemented, "NotImplemented", "no upstream client is configured for this kind of value"
+		return http.StatusNotImplemented, "NotImplemented", sanitize(err.Error()) // op and name
 	case errors.Is(err, cache.ErrPanic):
-		return http.StatusBadGateway, "InternalFailure", "the upstream call failed unexpectedly"
+		return http.StatusBadGateway, "InternalFailure", sanitize(err.Error()) // op, name and the panic's type only
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "RequestTimeout", "the upstream call timed out"
 	case errors.Is(err, context.Canceled):
