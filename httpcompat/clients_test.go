@@ -1,0 +1,176 @@
+package httpcompat
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Real clients of the extension's API against a real listening server:
+// curl, Python's urllib, Node's fetch, and axios as the seed article uses
+// it. Under CI (CI=true) a missing tool fails the test; elsewhere it skips.
+
+const clientsDir = "testdata/clients"
+
+// clientResult is what every client script prints.
+type clientResult struct {
+	Parameter          string `json:"parameter"`
+	Secret             string `json:"secret"`
+	NotFoundStatus     int    `json:"notFoundStatus"`
+	NotFoundType       string `json:"notFoundType"`
+	UnauthorizedStatus int    `json:"unauthorizedStatus"`
+	UnauthorizedBody   string `json:"unauthorizedBody"`
+}
+
+var wantClientResult = clientResult{
+	Parameter:          apiKeyPlain,
+	Secret:             secretValue,
+	NotFoundStatus:     400,
+	NotFoundType:       "ParameterNotFound",
+	UnauthorizedStatus: 401,
+	UnauthorizedBody:   "bad session token or header key",
+}
+
+// clientEvent is the script's argument: what to read.
+var clientEvent = `{"parameter":"` + apiKeyName + `","secret":"` + secretName + `","missing":"fail/ParameterNotFound"}`
+
+// needTool returns the path of a tool, failing under CI and skipping
+// elsewhere when it is missing.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed; under CI the real-client tests must run", name)
+		}
+		t.Skipf("%s is not installed: skipping this real-client test (it fails under CI=true)", name)
+	}
+	return p
+}
+
+// clientEnv is the environment a client script runs in: the function's
+// variables as Lambda sets them, and no proxy.
+func clientEnv(s *Server) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasSuffix(strings.ToLower(k), "_proxy") || k == "AWS_SESSION_TOKEN" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	_, port, _ := strings.Cut(s.Addr(), ":")
+	return append(env,
+		"AWS_SESSION_TOKEN="+testToken,
+		"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT="+port,
+		"NO_PROXY=*", "no_proxy=*")
+}
+
+// run runs a command with a deadline and returns its standard output.
+func run(t *testing.T, s *Server, dir string, name string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = clientEnv(s)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\nstderr: %s\nstdout: %s", name, strings.Join(args, " "), err, stderr.String(), out)
+	}
+	return out
+}
+
+func clientServer(t *testing.T) *Server {
+	t.Helper()
+	h, _, _ := newTestHandler(t)
+	return listen(t, h)
+}
+
+func checkClientResult(t *testing.T, client string, out []byte) {
+	t.Helper()
+	var got clientResult
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%s printed %q: %v", client, out, err)
+	}
+	if !reflect.DeepEqual(got, wantClientResult) {
+		t.Errorf("%s read %+v; want %+v", client, got, wantClientResult)
+	}
+}
+
+func TestClientPythonUrllib(t *testing.T) {
+	py := needTool(t, "python3")
+	s := clientServer(t)
+	checkClientResult(t, "python3 urllib", run(t, s, clientsDir, py, "urllib_client.py", clientEvent))
+}
+
+func TestClientNodeFetch(t *testing.T) {
+	node := needTool(t, "node")
+	s := clientServer(t)
+	checkClientResult(t, "node fetch", run(t, s, clientsDir, node, "fetch_client.mjs", clientEvent))
+}
+
+func TestClientAxios(t *testing.T) {
+	node := needTool(t, "node")
+	if _, err := os.Stat(filepath.Join(clientsDir, "node_modules", "axios", "package.json")); err != nil {
+		npm := needTool(t, "npm")
+		s := clientServer(t) // npm ignores it; run needs one for the environment
+		run(t, s, clientsDir, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	}
+	s := clientServer(t)
+	checkClientResult(t, "axios", run(t, s, clientsDir, node, "axios_client.js", clientEvent))
+}
+
+func TestClientCurl(t *testing.T) {
+	curl := needTool(t, "curl")
+	s := clientServer(t)
+	_, port, _ := strings.Cut(s.Addr(), ":")
+	base := "http://localhost:" + port
+	// curl prints the body, then a line with the status.
+	get := func(args ...string) (string, int) {
+		out := run(t, s, ".", curl, append([]string{"-sS", "--noproxy", "*", "-w", "\n%{http_code}"}, args...)...)
+		i := strings.LastIndexByte(string(out), '\n')
+		if i < 0 {
+			t.Fatalf("curl printed %q; want a body and a status line", out)
+		}
+		n, _ := strconv.Atoi(string(out[i+1:]))
+		return string(out[:i]), n
+	}
+	tok := "x-aws-parameters-secrets-token: " + testToken
+
+	body, code := get("-H", tok, base+"/systemsmanager/parameters/get?name=%2Fapp%2Fenvironment%2Fapi-key&withDecryption=true")
+	var p struct{ Parameter struct{ Value string } }
+	if err := json.Unmarshal([]byte(body), &p); code != 200 || err != nil || p.Parameter.Value != apiKeyPlain {
+		t.Errorf("curl parameter = %d %q; want 200 with %q", code, body, apiKeyPlain)
+	}
+	body, code = get("-H", tok, base+"/v1/app/db-secret")
+	var sec struct{ SecretString string }
+	if err := json.Unmarshal([]byte(body), &sec); code != 200 || err != nil || sec.SecretString != secretValue {
+		t.Errorf("curl /v1 secret = %d %q; want 200 with the value", code, body)
+	}
+	body, code = get("-H", "X-Vault-Token: "+testToken, base+"/secretsmanager/get?secretId=app%2Fdb-secret")
+	if code != 200 || !strings.Contains(body, `"SecretString"`) {
+		t.Errorf("curl with X-Vault-Token = %d %q; want 200", code, body)
+	}
+	if body, code = get(base + "/secretsmanager/get?secretId=app%2Fdb-secret"); code != 401 || body != "bad session token or header key" {
+		t.Errorf("curl without token = %d %q; want 401 and the extension's text", code, body)
+	}
+	if _, code = get("-X", "POST", "-H", tok, base+"/secretsmanager/get?secretId=a"); code != 405 {
+		t.Errorf("curl POST = %d; want 405", code)
+	}
+	if _, code = get("-H", tok, "-H", "Host: attacker.example", base+"/secretsmanager/get?secretId=a"); code != 403 {
+		t.Errorf("curl with a foreign Host = %d; want 403", code)
+	}
+	if body, code = get(base + "/ping"); code != 200 || body != "healthy" {
+		t.Errorf("curl /ping = %d %q; want 200 healthy", code, body)
+	}
+}
