@@ -108,7 +108,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	fs := flag.NewFlagSet("parsecd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
-		port      = fs.Int("port", 0, "listen on 127.0.0.1:`PORT` (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, default 2773)")
+		port      = fs.Int("port", 0, "listen on 127.0.0.1:`PORT`; 0 picks a free port, logged (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, default 2773)")
 		mode      = fs.String("mode", "", "run `MODE`: auto, extension, daemon or emulate (PARSECD_MODE, default auto)")
 		emulate   = fs.String("emulate", "", "serve the parameters and secrets of the JSON `FILE` instead of AWS; the file is reloaded when it changes (PARSECD_EMULATE)")
 		latency   = fs.String("latency", "", "emulator only: delay every upstream call by `MIN-MAX` (e.g. 20ms-80ms) or a fixed duration (PARSECD_LATENCY)")
@@ -143,10 +143,10 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		overrides[cache.EnvLogLevel] = *logLevel
 	}
 	if set["port"] {
-		if *port < 1 || *port > 65535 {
-			return nil, usagef("--port %d: must be from 1 to 65535", *port)
+		if *port < 0 || *port > 65535 {
+			return nil, usagef("--port %d: must be from 1 to 65535, or 0 for a free port", *port)
 		}
-		overrides[cache.EnvHTTPPort] = strconv.Itoa(*port)
+		overrides[cache.EnvHTTPPort] = strconv.Itoa(max(*port, 1)) // 0 is set below
 	}
 	var ttlOverride *time.Duration
 	if set["ttl"] {
@@ -168,6 +168,9 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 			return nil, usagef("--log-level %q: must be one of DEBUG, INFO, WARN, ERROR, NONE", *logLevel)
 		}
 		return nil, &usageError{"bad environment: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
+	if set["port"] && *port == 0 {
+		env.HTTPPort = 0
 	}
 	if ttlOverride != nil {
 		env.ParameterTTL, env.SecretTTL = *ttlOverride, *ttlOverride

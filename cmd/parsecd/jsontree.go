@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 )
 
 // A jsonNode is one JSON value of a file with its position, so that an error
@@ -94,15 +96,41 @@ func (p *treeParser) syntax(file string, err error, off int64) error {
 	msg := err.Error()
 	switch {
 	case errors.As(err, &se):
-		off = se.Offset
-		if off > 0 {
-			off-- // the offset is just past the offending byte
-		}
+		off = p.offendingByte(se)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		off, msg = int64(len(p.data)), "unexpected end of file"
 	}
 	line, col := lineCol(p.data, off)
 	return &posError{file: file, line: line, col: col, msg: "invalid JSON: " + msg}
+}
+
+var invalidCharRE = regexp.MustCompile(`invalid character '(\\'|[^\\']|\\[^']+)'`)
+
+// offendingByte returns the offset of the byte a syntax error is about.
+// encoding/json's offsets are exact for errors between values but only
+// approximate (the value's start, give or take one) for errors inside a
+// literal; the message names the byte, so look for it from there.
+func (p *treeParser) offendingByte(se *json.SyntaxError) int64 {
+	off := min(max(se.Offset, 0), int64(len(p.data)))
+	m := invalidCharRE.FindStringSubmatch(se.Error())
+	if m == nil {
+		return off
+	}
+	c, err := strconv.Unquote(`"` + m[1] + `"`)
+	switch m[1] {
+	case `"`:
+		c, err = `"`, nil
+	case `\'`:
+		c, err = "'", nil
+	}
+	if err != nil || len(c) != 1 {
+		return off
+	}
+	from := off
+	if i := bytes.IndexByte(p.data[from:], c[0]); i >= 0 {
+		return from + int64(i)
+	}
+	return off
 }
 
 // token reads the next token and the offset of its first byte.

@@ -37,7 +37,8 @@ const (
 
 // runHooks lets tests observe a run; nil in production.
 type runHooks struct {
-	ready func(url string) // called once the server is listening (and, as an extension, registered)
+	ready       func(url string) // called once the server is listening (and, as an extension, registered)
+	reloadEvery time.Duration    // the emulator file's poll interval, if not zero
 }
 
 // run is parsecd with its process boundary injected: args is os.Args
@@ -73,6 +74,9 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if err != nil {
 		return r.initFailed(ctx, exitUsage, reasonConfig, err)
+	}
+	if hooks != nil && hooks.reloadEvery > 0 {
+		cfg.reloadEvery = hooks.reloadEvery
 	}
 	r.cfg = cfg
 	return r.serve(ctx)

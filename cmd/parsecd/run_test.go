@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	// The e2e test starts moto_server and other processes, not goroutines
+	// of this package; goleak checks what the in-process runs leave.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/parsec-go/parsec/internal/motoserver.Start.func1"))
+}
+
+const validFile = `{"parameters": [{"name": "/p", "value": "v1"}], "secrets": [{"name": "s", "string": "sv"}]}`
+
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "--help"} {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"parsecd", arg}, envMap(), &stdout, &stderr); code != exitOK {
+			t.Errorf("run(%s) = %d; want %d", arg, code, exitOK)
+		}
+		if !containsAll(stdout.String(), "Usage:", "-emulate FILE", "-insecure-no-token", "Exit status", "AWS_SESSION_TOKEN") {
+			t.Errorf("run(%s) stdout = %q; want the usage text", arg, stdout.String())
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	good := writeFile(t, "good.json", validFile)
+	bad := writeFile(t, "bad.json", "{\n  \"parameters\": [\n    {\"name\": \"/p\", \"type\": \"Str\", \"value\": \"v\"}\n  ]\n}\n")
+	broken := writeFile(t, "broken.json", "{\n  \"parameters\": [\n    {\"name\": \"/p\" \"value\": \"v\"}\n  ]\n}\n")
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	tok := []string{"AWS_SESSION_TOKEN", "tok"}
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want []string // substrings of stderr
+	}{
+		{"unknown flag", []string{"--nope"}, tok, []string{"flag provided but not defined: -nope", "--help"}},
+		{"positional argument", []string{"serve"}, tok, []string{`unexpected argument "serve"`}},
+		{"bad mode", []string{"--mode", "lambda"}, tok, []string{`--mode "lambda"`, "auto, extension, daemon or emulate"}},
+		{"bad mode from env", nil, append([]string{"PARSECD_MODE", "x"}, tok...), []string{`--mode "x"`}},
+		{"extension without runtime API", []string{"--mode", "extension"}, tok, []string{"AWS_LAMBDA_RUNTIME_API"}},
+		{"emulate without file", []string{"--mode", "emulate"}, tok, []string{"--emulate FILE"}},
+		{"bad latency", []string{"--emulate", good, "--latency", "fast"}, tok, []string{`--latency "fast"`}},
+		{"inverted latency", []string{"--emulate", good, "--latency", "80ms-20ms"}, tok, []string{"MIN <= MAX"}},
+		{"latency without emulator", []string{"--latency", "20ms"}, tok, []string{"emulator only"}},
+		{"bad port flag", []string{"--port", "70000"}, tok, []string{"--port 70000"}},
+		{"bad ttl flag", []string{"--ttl", "-1s"}, tok, []string{`--ttl "-1s"`}},
+		{"bad log level flag", []string{"--log-level", "LOUD"}, tok, []string{`--log-level "LOUD"`}},
+		{"bad port variable", nil, append([]string{"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "abc"}, tok...), []string{`PARAMETERS_SECRETS_EXTENSION_HTTP_PORT="abc"`, "1 to 65535"}},
+		{"bad ttl variable", nil, append([]string{"SSM_PARAMETER_STORE_TTL", "-5"}, tok...), []string{`SSM_PARAMETER_STORE_TTL="-5"`}},
+		{"bad bool variable", nil, append([]string{"PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED", "maybe"}, tok...), []string{`PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED="maybe"`}},
+		{"two bad variables", nil, append([]string{"SECRETS_MANAGER_TTL", "x", "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL", "LOUD"}, tok...), []string{"SECRETS_MANAGER_TTL", "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL"}},
+		{"missing emulator file", []string{"--emulate", missing}, tok, []string{"emulator file", missing, "no such file"}},
+		{"emulator file is a directory", []string{"--emulate", t.TempDir()}, tok, []string{"emulator file", "directory"}},
+		{"invalid emulator file", []string{"--emulate", bad}, tok, []string{bad + ":3:28: parameters[0].type:", `not "Str"`}},
+		{"broken emulator file", []string{"--emulate", broken}, tok, []string{broken + ":3:19: invalid JSON"}},
+		{"no token source", []string{"--emulate", good}, nil, []string{"no token source", "AWS_TOKEN", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "--insecure-no-token"}},
+		{"no token source, daemon", nil, []string{"AWS_REGION", "us-east-1"}, []string{"no token source"}},
+		{"unreadable token file variable", []string{"--emulate", good}, []string{"AWS_SESSION_TOKEN", "file://" + missing}, []string{"AWS_SESSION_TOKEN", missing}},
+		{"missing --token-file", []string{"--emulate", good, "--token-file", missing}, nil, []string{"--token-file", missing}},
+		{"empty --token-file", []string{"--emulate", good, "--token-file", writeFile(t, "empty", " \n")}, nil, []string{"--token-file", "empty"}},
+		{"daemon without region", nil, append([]string{"AWS_CONFIG_FILE", missing, "AWS_SHARED_CREDENTIALS_FILE", missing}, tok...), []string{"no region", "AWS_REGION"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "daemon without region" {
+				// The SDK reads the real environment for its files and region.
+				t.Setenv("AWS_CONFIG_FILE", missing)
+				t.Setenv("AWS_SHARED_CREDENTIALS_FILE", missing)
+				t.Setenv("AWS_REGION", "")
+				t.Setenv("AWS_DEFAULT_REGION", "")
+				t.Setenv("AWS_PROFILE", "")
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"parsecd"}, tt.args...), envMap(tt.env...), &stdout, &stderr)
+			if code != exitUsage {
+				t.Errorf("run(%q) = %d; want %d; stderr:\n%s", tt.args, code, exitUsage, stderr.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("run(%q) stderr = %q; want it to contain %q", tt.args, stderr.String(), w)
+				}
+			}
+		})
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	file := writeFile(t, "e.json", validFile)
+	for _, how := range []struct {
+		args []string
+		env  []string
+	}{
+		{[]string{"--emulate", file, "--port", itoa(port)}, nil},
+		{[]string{"--emulate", file}, []string{"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", itoa(port)}},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"parsecd"}, how.args...), envMap(append(how.env, "AWS_SESSION_TOKEN", "tok")...), &stdout, &stderr)
+		if code != exitUsage || !containsAll(stderr.String(), "cannot listen on 127.0.0.1:"+itoa(port), "address already in use") {
+			t.Errorf("run(%q, %q) = %d, stderr %q; want %d naming the address in use", how.args, how.env, code, stderr.String(), exitUsage)
+		}
+	}
+}
+
+func TestInsecureNoTokenWarns(t *testing.T) {
+	file := writeFile(t, "e.json", validFile)
+	r := startRun(t, []string{"--emulate", file, "--port", "0", "--insecure-no-token"}, envMap(), nil)
+	if status, body := get(t, r.url+"/systemsmanager/parameters/get?name=%2Fp", ""); status != 200 || parameterValue(t, body) != "v1" {
+		t.Errorf("GET without a token = %d %s; want 200 with v1", status, body)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit code = %d; want %d", code, exitOK)
+	}
+	if !containsAll(r.stderr.String(), `"level":"WARN"`, "--insecure-no-token", "Local use only") {
+		t.Errorf("stderr = %q; want a WARN about --insecure-no-token", r.stderr.String())
+	}
+}
+
+func TestTokenFile(t *testing.T) {
+	file := writeFile(t, "e.json", validFile)
+	tf := writeFile(t, "token", "  from-file\n")
+	r := startRun(t, []string{"--emulate", file, "--port", "0", "--token-file", tf}, envMap("AWS_SESSION_TOKEN", "from-env"), nil)
+	for _, c := range []struct {
+		token string
+		want  int
+	}{{"from-file", 200}, {"from-env", 401}, {"", 401}} {
+		if status, _ := get(t, r.url+"/secretsmanager/get?secretId=s", c.token); status != c.want {
+			t.Errorf("GET with token %q = %d; want %d", c.token, status, c.want)
+		}
+	}
+	if strings.Contains(r.stderr.String(), "from-file") {
+		t.Errorf("the token appears in the log: %s", r.stderr.String())
+	}
+}
+
+func TestEmulateServesAndReloads(t *testing.T) {
+	file := writeFile(t, "e.json", validFile)
+	r := startRun(t, []string{"--emulate", file, "--port", "0", "--latency", "1ms-3ms", "--ttl", "1h"},
+		envMap("AWS_SESSION_TOKEN", "tok"), &runHooks{reloadEvery: 10 * time.Millisecond})
+	paramURL := r.url + "/systemsmanager/parameters/get?name=%2Fp"
+	if status, body := get(t, paramURL, "tok"); status != 200 || parameterValue(t, body) != "v1" {
+		t.Fatalf("GET /p = %d %s; want 200 with v1", status, body)
+	}
+	if status, body := get(t, paramURL, ""); status != 401 || body != "bad session token or header key" {
+		t.Errorf("GET /p without a token = %d %q; want the extension's 401", status, body)
+	}
+
+	// A changed file is served at once, even though the TTL is an hour.
+	future := time.Now().Add(time.Hour)
+	rewrite := func(content string, mtime time.Time) {
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(file, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rewrite(`{"parameters": [{"name": "/p", "versions": [{"value": "v1"}, {"value": "v2"}]}]}`, future)
+	eventually(t, "the reloaded value v2", func() bool {
+		_, body := get(t, paramURL, "tok")
+		return strings.Contains(body, `"Value":"v2"`)
+	})
+
+	// A broken file is reported and the previous version keeps serving.
+	rewrite("{\n  \"parameters\": [\n    {\"name\": 5}\n  ]\n}", future.Add(time.Minute))
+	// (The poll may catch the file half-written first; the complete file
+	// has a new mtime and is reported next.)
+	eventually(t, "the reload error naming file, line and field", func() bool {
+		return containsAll(r.stderr.String(), "not reloaded", file+":3:14: parameters[0].name: must be a string")
+	})
+	if status, body := get(t, paramURL, "tok"); status != 200 || parameterValue(t, body) != "v2" {
+		t.Errorf("GET /p after a bad reload = %d %s; want 200 with v2", status, body)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit code = %d; want %d", code, exitOK)
+	}
+}
