@@ -287,6 +287,21 @@ func TestDifferentialMoto(t *testing.T) {
 		}},
 		{"get binary", getSecret("s-bin", "", "")},
 		{"get missing secret", getSecret("s-none", "", "")},
+		{"batch", func(ctx context.Context, e env) (any, error) {
+			out, err := e.sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"s-str", "s-none", "s-bin"}})
+			if err != nil {
+				return nil, err
+			}
+			var r []string
+			for _, v := range out.SecretValues {
+				r = append(r, fmt.Sprintf("%s=%s%x", *v.Name, val(v.SecretString), v.SecretBinary))
+			}
+			for _, x := range out.Errors {
+				r = append(r, fmt.Sprintf("%s:%s", *x.SecretId, *x.ErrorCode))
+			}
+			slices.Sort(r)
+			return r, nil
+		}},
 		{"reference", getParam("/aws/reference/secretsmanager/s-str", true)},
 		{"reference AWSPREVIOUS", getParam("/aws/reference/secretsmanager/s-str:AWSPREVIOUS", true)},
 		{"reference without decryption", getParam("/aws/reference/secretsmanager/s-str", false)},
