@@ -3,7 +3,6 @@ package sourcetest_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -106,5 +105,3 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
-var _ = http.StatusOK

@@ -312,6 +312,9 @@ func (s *Server) resolveLocked(name string, decrypt bool) (paramJSON, *apiError)
 	if strings.HasPrefix(name, referencePrefix) {
 		return s.referenceLocked(name, decrypt)
 	}
+	if name == "" {
+		return paramJSON{}, errorf("ValidationException", "1 validation error detected: Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1.")
+	}
 	if len(name) > maxNameLen {
 		return paramJSON{}, errorf("ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length less than or equal to %d.", maxNameLen)
 	}
