@@ -108,7 +108,12 @@ func TestCanary(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		raw(t, s.Addr(), "GET /secretsmanager/get?secretId=slow HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Aws-Parameters-Secrets-Token: "+testToken+"\r\n\r\n")
+		req, _ := http.NewRequest("GET", s.URL()+"/secretsmanager/get?secretId=slow", nil)
+		req.Header.Set(TokenHeader, testToken)
+		req.Close = true
+		if resp, err := http.DefaultTransport.RoundTrip(req); err == nil {
+			resp.Body.Close()
+		}
 	}()
 	<-entered
 	if resp, body := raw(t, s.Addr(), "GET /secretsmanager/get?secretId=canary HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Aws-Parameters-Secrets-Token: "+testToken+"\r\n\r\n"); resp.StatusCode != http.StatusTooManyRequests || strings.Contains(body, canary) {

@@ -19,12 +19,12 @@ import (
 // hold a connection for long, loose enough for a slow upstream read
 // (WriteTimeout must outlast the cache's load timeout, 10 s by default).
 const (
-	DefaultMaxConcurrent     = 256
-	DefaultReadHeaderTimeout = 5 * time.Second
-	DefaultReadTimeout       = 10 * time.Second
-	DefaultWriteTimeout      = 2 * time.Minute
-	DefaultIdleTimeout       = 90 * time.Second
-	DefaultMaxHeaderBytes    = 8 << 10
+	DefaultMaxConcurrent     = 256              // requests in progress before 429
+	DefaultReadHeaderTimeout = 5 * time.Second  // to read a request's headers (slowloris)
+	DefaultReadTimeout       = 10 * time.Second // to read a whole request
+	DefaultWriteTimeout      = 2 * time.Minute  // to answer, including the upstream read
+	DefaultIdleTimeout       = 90 * time.Second // a keep-alive connection may stay idle
+	DefaultMaxHeaderBytes    = 8 << 10          // request line and headers (net/http adds 4 KiB slack); beyond: 431
 )
 
 // Server is an HTTP server on a loopback address. [Listen] and [Start]
