@@ -69,6 +69,7 @@ func (f *fakeRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestExtensionLifecycle(t *testing.T) {
+	noLeaks(t)
 	port := freePort(t)
 	f, api := newFakeRuntime(t, port)
 	file := writeFile(t, "e.json", validFile)
@@ -104,6 +105,7 @@ func TestExtensionLifecycle(t *testing.T) {
 }
 
 func TestExtensionInitErrors(t *testing.T) {
+	noLeaks(t)
 	file := writeFile(t, "e.json", validFile)
 	tests := []struct {
 		name   string
@@ -133,6 +135,7 @@ func TestExtensionInitErrors(t *testing.T) {
 }
 
 func TestExtensionPortInUse(t *testing.T) {
+	noLeaks(t)
 	ln := httptest.NewServer(http.NotFoundHandler()) // holds a port
 	defer ln.Close()
 	port := strings.TrimPrefix(ln.URL, "http://127.0.0.1:")
@@ -147,6 +150,7 @@ func TestExtensionPortInUse(t *testing.T) {
 }
 
 func TestExtensionEventLoopFails(t *testing.T) {
+	noLeaks(t)
 	f, api := newFakeRuntime(t, 0)
 	f.failNext = true
 	var stdout, stderr bytes.Buffer

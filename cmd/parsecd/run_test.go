@@ -10,17 +10,26 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/parsec-go/parsec/internal/motoserver"
 )
 
-func TestMain(m *testing.M) {
-	// The e2e test starts moto_server and other processes, not goroutines
-	// of this package; goleak checks what the in-process runs leave.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/parsec-go/parsec/internal/motoserver.Start.func1"))
+// TestMain stops the moto_server the end-to-end test starts. Goroutine
+// leaks are checked per test (noLeaks), since moto_server's reader
+// goroutines live as long as the test binary.
+func TestMain(m *testing.M) { motoserver.Main(m) }
+
+// noLeaks fails t if goroutines started during it are still running when
+// it ends.
+func noLeaks(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 }
 
 const validFile = `{"parameters": [{"name": "/p", "value": "v1"}], "secrets": [{"name": "s", "string": "sv"}]}`
 
 func TestHelp(t *testing.T) {
+	noLeaks(t)
 	for _, arg := range []string{"-h", "--help"} {
 		var stdout, stderr bytes.Buffer
 		if code := run([]string{"parsecd", arg}, envMap(), &stdout, &stderr); code != exitOK {
@@ -33,6 +42,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	noLeaks(t)
 	good := writeFile(t, "good.json", validFile)
 	bad := writeFile(t, "bad.json", "{\n  \"parameters\": [\n    {\"name\": \"/p\", \"type\": \"Str\", \"value\": \"v\"}\n  ]\n}\n")
 	broken := writeFile(t, "broken.json", "{\n  \"parameters\": [\n    {\"name\": \"/p\" \"value\": \"v\"}\n  ]\n}\n")
@@ -96,6 +106,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestPortInUse(t *testing.T) {
+	noLeaks(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +130,7 @@ func TestPortInUse(t *testing.T) {
 }
 
 func TestInsecureNoTokenWarns(t *testing.T) {
+	noLeaks(t)
 	file := writeFile(t, "e.json", validFile)
 	r := startRun(t, []string{"--emulate", file, "--port", "0", "--insecure-no-token"}, envMap(), nil)
 	if status, body := get(t, r.url+"/systemsmanager/parameters/get?name=%2Fp", ""); status != 200 || parameterValue(t, body) != "v1" {
@@ -133,6 +145,7 @@ func TestInsecureNoTokenWarns(t *testing.T) {
 }
 
 func TestTokenFile(t *testing.T) {
+	noLeaks(t)
 	file := writeFile(t, "e.json", validFile)
 	tf := writeFile(t, "token", "  from-file\n")
 	r := startRun(t, []string{"--emulate", file, "--port", "0", "--token-file", tf}, envMap("AWS_SESSION_TOKEN", "from-env"), nil)
@@ -150,6 +163,7 @@ func TestTokenFile(t *testing.T) {
 }
 
 func TestEmulateServesAndReloads(t *testing.T) {
+	noLeaks(t)
 	file := writeFile(t, "e.json", validFile)
 	r := startRun(t, []string{"--emulate", file, "--port", "0", "--latency", "1ms-3ms", "--ttl", "1h"},
 		envMap("AWS_SESSION_TOKEN", "tok"), &runHooks{reloadEvery: 10 * time.Millisecond})
