@@ -41,6 +41,7 @@ type entry struct {
 	key    key
 	param  Parameter
 	secret Secret
+	params []Parameter // a path's parameters; shared, never changed
 	err    error  // non-nil: a remembered not-found, or a transient failure during backoff
 	gen    uint64 // the load that produced it
 
@@ -53,6 +54,7 @@ type entry struct {
 
 	lastUse    atomic.Int64 // unix nanoseconds, updated at most once a second
 	refreshing atomic.Bool  // a background reload has started
+	decoded    sync.Map     // reflect.Type → decoded value, for the typed reads
 }
 
 // New returns a cache reading from src. It does no I/O. Options configure
@@ -178,7 +180,7 @@ func (c *Cache) ttl(k kind) time.Duration {
 	if k == kindSecret {
 		return c.cfg.secretTTL
 	}
-	return c.cfg.paramTTL
+	return c.cfg.paramTTL // parameters and paths
 }
 
 func (c *Cache) caching(k kind) bool { return c.store != nil && c.ttl(k) > 0 }

@@ -171,6 +171,11 @@ func (c *Cache) fill(k key, force bool, trigger *entry) (res *entry, err error) 
 		e.gen = gen
 		c.stamp(e, now)
 		c.put(e, nil)
+		if k.kind == kindPath { // later single reads of these names hit
+			for _, p := range e.params {
+				c.storeParameter(ParameterRequest{Name: p.Name, WithDecryption: k.decrypt}, p, gen, now)
+			}
+		}
 		return e, nil
 	}
 	c.stats.loadErrors.Add(1)
@@ -195,15 +200,12 @@ func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now
 	hasValue := cur != nil && cur.err == nil
 	switch {
 	case errors.Is(err, ErrNotFound):
-		if c.cfg.negativeTTL > 0 {
-			exp := now.Add(c.cfg.negativeTTL)
-			c.put(&entry{key: k, err: err, gen: gen, fetched: now, expires: exp, staleUntil: exp}, nil)
-		}
+		c.rememberNotFound(k, err, gen, now)
 		return nil, err
 	case hasValue && !force && now.Before(cur.staleUntil) && c.cfg.staleOn(err):
 		n := cur.failures + 1
 		wait := c.backoff(n)
-		ne := &entry{key: k, param: cur.param, secret: cur.secret, gen: gen, fetched: cur.fetched,
+		ne := &entry{key: k, param: cur.param, secret: cur.secret, params: cur.params, gen: gen, fetched: cur.fetched,
 			expires: cur.expires, staleUntil: cur.staleUntil, failures: n, retryAt: now.Add(wait)}
 		if !cur.refreshAt.IsZero() {
 			ne.refreshAt = now.Add(wait)
@@ -221,6 +223,14 @@ func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now
 		return nil, err
 	}
 	return nil, err
+}
+
+// rememberNotFound stores a not-found answer for the negative TTL.
+func (c *Cache) rememberNotFound(k key, err error, gen uint64, now time.Time) {
+	if c.cfg.negativeTTL > 0 {
+		exp := now.Add(c.cfg.negativeTTL)
+		c.put(&entry{key: k, err: err, gen: gen, fetched: now, expires: exp, staleUntil: exp}, nil)
+	}
 }
 
 // backoff is how long a key waits after its n-th consecutive transient
@@ -281,8 +291,11 @@ func (c *Cache) refreshAhead(e *entry) {
 }
 
 func (k key) op() string {
-	if k.kind == kindSecret {
+	switch k.kind {
+	case kindSecret:
 		return "GetSecretValue"
+	case kindPath:
+		return "GetParametersByPath"
 	}
 	return "GetParameter"
 }
@@ -290,6 +303,8 @@ func (k key) op() string {
 // fetch makes the upstream call for k and returns a new, unstamped entry.
 func (c *Cache) fetch(ctx context.Context, k key) (*entry, error) {
 	switch k.kind {
+	case kindPath:
+		return c.fetchPath(ctx, k)
 	case kindParameter:
 		if c.src.Parameter == nil {
 			return nil, fmt.Errorf("GetParameter %q: %w", k.name, ErrNoSource)

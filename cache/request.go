@@ -54,16 +54,52 @@ type SecretRequest struct {
 	Refresh bool
 }
 
+// PathRequest names every parameter under a path, read with SSM
+// GetParametersByPath (paginated).
+type PathRequest struct {
+	// Path is the hierarchy to read, starting with "/", for example
+	// "/app/prod".
+	Path string
+	// Recursive reads every level below Path, not only its direct children.
+	Recursive bool
+	// WithDecryption decrypts SecureStrings.
+	WithDecryption bool
+	// Refresh skips the cache for this read, as in ParameterRequest.
+	Refresh bool
+}
+
+func (r PathRequest) key() key {
+	k := key{kind: kindPath, name: r.Path, decrypt: r.WithDecryption}
+	if r.Recursive {
+		k.version = 1
+	}
+	return k
+}
+
+func (r PathRequest) validate() error {
+	if err := checkName("path", r.Path, maxNameLen); err != nil {
+		return err
+	}
+	if r.Path[0] != '/' {
+		return &RequestError{Field: "path", Rule: "must start with \"/\""}
+	}
+	return nil
+}
+
 type kind uint8
 
 const (
 	kindParameter kind = iota + 1
 	kindSecret
+	kindPath
 )
 
 func (k kind) String() string {
-	if k == kindSecret {
+	switch k {
+	case kindSecret:
 		return "secret"
+	case kindPath:
+		return "path"
 	}
 	return "parameter"
 }

@@ -1,0 +1,111 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+)
+
+// Prefetch lists what a function needs, to load during its INIT.
+type Prefetch struct {
+	Parameters []ParameterRequest // fetched with GetParameters, ten per call
+	Paths      []PathRequest      // fetched with GetParametersByPath
+	Secrets    []SecretRequest    // fetched with BatchGetSecretValue where possible
+	// Required makes Prefetch return a *PrefetchError when anything failed
+	// or did not finish in time. Otherwise failures are logged at WARN and
+	// Prefetch returns nil: what did not load is loaded on its first read.
+	Required bool
+}
+
+// PrefetchError reports what a required prefetch could not load.
+type PrefetchError struct {
+	Failed     []ItemError // items whose load failed
+	Unfinished bool        // ctx ended before every load finished
+	Cause      error       // ctx's error when Unfinished
+}
+
+func (e *PrefetchError) Error() string {
+	msg := fmt.Sprintf("prefetch: %d items failed", len(e.Failed))
+	if e.Unfinished {
+		msg += fmt.Sprintf("; unfinished: %v", e.Cause)
+	}
+	if len(e.Failed) > 0 {
+		msg += "; first: " + e.Failed[0].Error()
+	}
+	return msg
+}
+
+// Unwrap returns the items' errors and the cause.
+func (e *PrefetchError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Failed)+1)
+	for _, it := range e.Failed {
+		errs = append(errs, it)
+	}
+	if e.Cause != nil {
+		errs = append(errs, e.Cause)
+	}
+	return errs
+}
+
+// Prefetch warms the cache with everything p lists, in batched calls, and
+// waits until they are done or ctx ends (give ctx the deadline INIT can
+// afford). Loads still running when ctx ends go on in the background, up to
+// the load timeout, and store what they fetch; anything not loaded by then
+// is loaded lazily by its first read. Values land under the keys single
+// reads use. See [Prefetch.Required] for what is returned.
+func (c *Cache) Prefetch(ctx context.Context, p Prefetch) error {
+	var mu sync.Mutex
+	var failed []ItemError
+	collect := func(err error) {
+		if err == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		var be *BatchError
+		if errors.As(err, &be) {
+			failed = append(failed, be.Items...)
+			return
+		}
+		failed = append(failed, ItemError{Index: -1, Err: err})
+	}
+	// The loads run detached from ctx so that what does not finish in time
+	// still lands in the cache; Close bounds them.
+	loadCtx := context.WithoutCancel(ctx)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	if len(p.Parameters) > 0 {
+		wg.Go(func() { _, err := c.Parameters(loadCtx, p.Parameters); collect(err) })
+	}
+	if len(p.Secrets) > 0 {
+		wg.Go(func() { _, err := c.Secrets(loadCtx, p.Secrets); collect(err) })
+	}
+	for i, path := range p.Paths {
+		wg.Go(func() {
+			if _, err := c.ParametersByPath(loadCtx, path); err != nil {
+				collect(&BatchError{Items: []ItemError{{Index: i, Name: path.Path, Err: err}}})
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+	perr := &PrefetchError{}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		perr.Unfinished, perr.Cause = true, ctx.Err()
+	}
+	mu.Lock()
+	perr.Failed = append([]ItemError(nil), failed...)
+	mu.Unlock()
+	if len(perr.Failed) == 0 && !perr.Unfinished {
+		return nil
+	}
+	if !p.Required {
+		c.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "prefetch incomplete; the rest loads on first read",
+			slog.Int("failed", len(perr.Failed)), slog.Bool("unfinished", perr.Unfinished))
+		return nil
+	}
+	return perr
+}

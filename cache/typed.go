@@ -1,0 +1,137 @@
+package cache
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"reflect"
+)
+
+// ErrDecode is matched by every [*DecodeError].
+var ErrDecode = errors.New("cannot decode value")
+
+// DecodeError reports a value that does not decode into the requested type.
+// It names the parameter or secret and the type, never the value.
+type DecodeError struct {
+	Name   string // the parameter name or secret id
+	Type   string // the Go type, for example "main.Config"
+	Offset int64  // the byte offset in the value where decoding failed, if known
+	Reason string // what went wrong, without any of the value
+}
+
+func (e *DecodeError) Error() string {
+	return "decode " + e.Name + " into " + e.Type + ": " + e.Reason
+}
+
+// Is reports whether target is [ErrDecode].
+func (e *DecodeError) Is(target error) bool { return target == ErrDecode }
+
+// ParameterJSON reads the parameter req names and decodes its value as JSON
+// into a T. The decoded value is kept with the cached entry when T holds no
+// pointers, slices, maps or interfaces, so every caller gets its own copy
+// and repeated reads do not decode again; other types are decoded on each
+// read, so no two callers ever share mutable data.
+func ParameterJSON[T any](ctx context.Context, c *Cache, req ParameterRequest) (T, error) {
+	var zero T
+	p, err := c.Parameter(ctx, req)
+	if err != nil {
+		return zero, err
+	}
+	return decodeCached[T](c, req.key(), req.Name, p.Value)
+}
+
+// SecretJSON reads the secret req names and decodes its SecretString as
+// JSON into a T, with the same caching rule as [ParameterJSON].
+func SecretJSON[T any](ctx context.Context, c *Cache, req SecretRequest) (T, error) {
+	var zero T
+	s, err := c.Secret(ctx, req)
+	if err != nil {
+		return zero, err
+	}
+	if !s.HasString() {
+		return zero, &DecodeError{Name: req.SecretID, Type: typeName[T](), Reason: "the secret is binary, not a SecretString"}
+	}
+	return decodeCached[T](c, req.key(), req.SecretID, s.Value)
+}
+
+// Bytes decodes the parameter's value as standard base64, the usual way to
+// keep binary data in Parameter Store. The error names the parameter, never
+// the value.
+func (p Parameter) Bytes() ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(p.Value)
+	if err != nil {
+		var ce base64.CorruptInputError
+		off := int64(-1)
+		if errors.As(err, &ce) {
+			off = int64(ce)
+		}
+		return nil, &DecodeError{Name: p.Name, Type: "[]byte", Offset: off, Reason: "not standard base64"}
+	}
+	return b, nil
+}
+
+func typeName[T any]() string { return reflect.TypeFor[T]().String() }
+
+func decodeCached[T any](c *Cache, k key, name, value string) (T, error) {
+	t := reflect.TypeFor[T]()
+	shareable := !hasReferences(t, 0)
+	var e *entry
+	if shareable && c.store != nil {
+		if e, _ = c.store.Get(c.hash(k)); e != nil && e.key == k && e.err == nil {
+			if v, ok := e.decoded.Load(t); ok {
+				return v.(T), nil
+			}
+		} else {
+			e = nil
+		}
+	}
+	var v T
+	if err := json.Unmarshal([]byte(value), &v); err != nil {
+		var zero T
+		return zero, decodeErr(name, t.String(), err)
+	}
+	// Keep it only if the entry still holds the value just decoded.
+	if e != nil && (e.key.kind == kindSecret && e.secret.Value == value || e.key.kind != kindSecret && e.param.Value == value) {
+		e.decoded.Store(t, v)
+	}
+	return v, nil
+}
+
+// decodeErr turns a json error into one that carries no part of the value
+// (json.SyntaxError's message quotes a character of it).
+func decodeErr(name, typ string, err error) error {
+	de := &DecodeError{Name: name, Type: typ, Offset: -1}
+	var se *json.SyntaxError
+	var ue *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		de.Offset, de.Reason = se.Offset, "invalid JSON"
+	case errors.As(err, &ue):
+		de.Offset, de.Reason = ue.Offset, "JSON "+ue.Value+" does not fit field "+ue.Field+" of type "+ue.Type.String()
+	default:
+		de.Reason = "invalid JSON"
+	}
+	return de
+}
+
+// hasReferences reports whether values of t can share mutable memory when
+// copied: pointers, slices, maps, interfaces, channels, functions.
+func hasReferences(t reflect.Type, depth int) bool {
+	if depth > 32 {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return true
+	case reflect.Array:
+		return hasReferences(t.Elem(), depth+1)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if hasReferences(t.Field(i).Type, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
