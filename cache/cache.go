@@ -42,8 +42,8 @@ type entry struct {
 	param  Parameter
 	secret Secret
 	params []Parameter // a path's parameters; shared, never changed
-	err    error  // non-nil: a remembered not-found, or a transient failure during backoff
-	gen    uint64 // the load that produced it
+	err    error       // non-nil: a remembered not-found, or a transient failure during backoff
+	gen    uint64      // the load that produced it
 
 	fetched    time.Time
 	refreshAt  time.Time // a read after this starts a background reload; zero: never

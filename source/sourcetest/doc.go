@@ -7,6 +7,25 @@
 // them from [Server.Config]. [NewServer] starts it; the caller must call
 // [Server.Close], which ends every pending call and waits for it.
 //
+// # In memory, and inside a synctest bubble
+//
+// A bubble of testing/synctest cannot use real network. [NewInMemory]
+// returns a server with no listener, whose [Server.Config] (and so
+// [Server.Clients], [Server.SSM], [Server.SecretsManager]) gives the real
+// SDK clients an HTTP transport that calls the server's handler directly,
+// on the caller's goroutine: no socket, no goroutine. Create it inside the
+// bubble; injected latency ([WithLatency], [Fault].Latency) then runs on the
+// bubble's fake clock. Any server, started or not, also gives such clients
+// through [Server.InMemoryConfig] and [Server.InMemoryClients].
+//
+// The in-memory transport keeps the faults' meaning: the handler sees the
+// caller's context, so a Hang or a delay ends when that context ends and
+// the call returns the context's error; Reset returns a transport error
+// wrapping syscall.ECONNRESET with no HTTP response; while the server is
+// down ([Server.SetDown]) or after Close, calls fail with a transport error
+// wrapping syscall.ECONNREFUSED and are not counted. Close ends hanging and
+// delayed in-memory calls and waits for them, as for network calls.
+//
 // # Contract
 //
 //   - Operations: SSM GetParameter (name or ARN, with a ":version" or

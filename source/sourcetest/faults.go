@@ -76,7 +76,7 @@ func (s *Server) Inject(f Fault) (remove func()) {
 // before is aborted without an answer; such calls are not counted.
 func (s *Server) SetDown(down bool) {
 	s.down.Store(down)
-	if down {
+	if down && s.ts != nil {
 		s.ts.CloseClientConnections()
 	}
 }

@@ -37,6 +37,11 @@ type Server struct {
 	reqID   atomic.Uint64
 	down    atomic.Bool
 
+	mem       *http.Client   // the in-memory client of InMemoryConfig
+	memMu     sync.Mutex     // protects memClosed; orders memWG.Add before Wait
+	memClosed bool           // set by Close: in-memory calls are refused
+	memWG     sync.WaitGroup // in-memory calls in progress
+
 	mu      sync.Mutex            // protects params, secrets, created
 	params  map[string]*parameter // by normalized name (see paramKey)
 	secrets map[string]*secret    // by name
@@ -115,6 +120,23 @@ func NewServer(opts ...Option) *Server {
 // but does not answer yet. The caller should call Start, then Close when
 // finished. Seeding methods work before Start.
 func NewUnstartedServer(opts ...Option) *Server {
+	s := newServer(opts...)
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.ts.Listener = &downListener{Listener: s.ts.Listener, s: s}
+	s.tr = &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	s.client = &http.Client{Transport: s.tr}
+	return s
+}
+
+// newServer returns a server with its state and in-memory client but no
+// listener and no network client.
+func newServer(opts ...Option) *Server {
 	c := config{now: time.Now, region: "us-east-1", account: "123456789012"}
 	for _, o := range opts {
 		o(&c)
@@ -129,22 +151,16 @@ func NewUnstartedServer(opts ...Option) *Server {
 		names:   make(map[[2]string]int),
 		rng:     rand.New(rand.NewPCG(0x736f75726365, 0x74657374)),
 	}
-	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	s.ts.Listener = &downListener{Listener: s.ts.Listener, s: s}
-	s.tr = &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     90 * time.Second,
-	}
-	s.client = &http.Client{Transport: s.tr}
+	s.mem = &http.Client{Transport: memTransport{s}}
 	return s
 }
 
 // Start starts a server from NewUnstartedServer and sets URL. It panics if
 // the server was already started.
 func (s *Server) Start() {
+	if s.ts == nil {
+		panic("sourcetest: Start called on a server from NewInMemory")
+	}
 	s.ts.Start()
 	s.URL = s.ts.URL
 }
@@ -155,16 +171,22 @@ func (s *Server) Start() {
 // Close may be called more than once.
 func (s *Server) Close() {
 	s.once.Do(func() { close(s.closing) })
-	s.ts.Close()
-	s.tr.CloseIdleConnections()
+	s.memClose()
+	if s.ts != nil {
+		s.ts.Close()
+		s.tr.CloseIdleConnections()
+	}
 }
 
 // Config returns an aws.Config for the server: its region, static
 // credentials ("testing"), BaseEndpoint set to URL, one attempt per call (no
 // retries, so fault tests stay fast) and an HTTP client shared by every
 // client made from it, whose idle connections Close closes. Call it after
-// Start.
+// Start. For a server from NewInMemory it returns InMemoryConfig.
 func (s *Server) Config() aws.Config {
+	if s.ts == nil {
+		return s.InMemoryConfig()
+	}
 	return aws.Config{
 		Region:           s.cfg.region,
 		Credentials:      credentials.NewStaticCredentialsProvider("testing", "testing", ""),
