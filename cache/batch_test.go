@@ -370,3 +370,42 @@ func TestBatchesAgainstMoto(t *testing.T) {
 	}
 	var _ source.SecretBatchGetter = srv.SecretsManager()
 }
+
+// BenchmarkPrefetch25 compares warming 25 parameters with one Prefetch
+// (three GetParameters calls) against 25 single reads, at a realistic 20 ms
+// upstream latency. It reports upstream calls per warm-up; the time per op
+// is the wall time of one warm-up.
+func BenchmarkPrefetch25(b *testing.B) {
+	for _, mode := range []string{"prefetch", "single-reads"} {
+		b.Run(mode, func(b *testing.B) {
+			srv := sourcetest.NewServer(sourcetest.WithLatency(20*time.Millisecond, 20*time.Millisecond))
+			defer srv.Close()
+			reqs := seedParams(b, srv, 25)
+			ctx := context.Background()
+			warmups := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				c, err := cache.New(srv.Clients())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == "prefetch" {
+					err = c.Prefetch(ctx, cache.Prefetch{Parameters: reqs, Required: true})
+				} else {
+					for _, r := range reqs {
+						if _, err = c.Parameter(ctx, r); err != nil {
+							break
+						}
+					}
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+				warmups++
+			}
+			calls := srv.Calls("GetParameters") + srv.Calls("GetParameter")
+			b.ReportMetric(float64(calls)/float64(warmups), "upstream-calls/op")
+		})
+	}
+}
