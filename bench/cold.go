@@ -112,4 +112,3 @@ func stampede(ctx context.Context, n int, name string, read reader) (waits []tim
 	wg.Wait()
 	return waits, errs, busy
 }
-

@@ -92,7 +92,7 @@ func run() error {
 	st := values.Stats()
 	fmt.Printf("%d cached reads: %v each\n", n, per)
 	fmt.Printf("\nstats: %d hits, %d misses, %d upstream calls, %d coalesced waits\n", st.Hits, st.Misses, st.Loads, st.Coalesced)
-	fmt.Println("(the secret prints as [REDACTED]: parsec's value types never show a value in %v, %+v, %#v or slog)")
+	fmt.Println("(the secret prints as [REDACTED]: parsec's value types never show a value when printed or logged)")
 	return nil
 }
 
