@@ -187,7 +187,7 @@ func (c *Cache) fill(k key, force bool, trigger *entry) (res *entry, err error) 
 
 // failed decides what a failed load leaves behind and returns: a remembered
 // not-found, a stale value, a backoff, or just the error. It never removes
-// or changes a stored value because of a failure.
+// or changes a stored value that may still be served because of a failure.
 func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now time.Time) (*entry, error) {
 	code := ""
 	var se *source.Error
@@ -212,9 +212,12 @@ func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now
 		}
 		c.put(ne, cur)
 		return ne, nil
-	case source.IsTransient(err) && !hasValue && c.cfg.backoffBase > 0:
+	case source.IsTransient(err) && c.cfg.backoffBase > 0 && (!hasValue || !force && !now.Before(cur.staleUntil)):
+		// A value past its staleness bound can no longer be served: the
+		// key backs off as one without a value does, or every read would
+		// call the failing upstream once the bound has passed.
 		n := 1
-		if cur != nil && cur.err != nil {
+		if cur != nil {
 			n = cur.failures + 1
 		}
 		retry := now.Add(c.backoff(n))
