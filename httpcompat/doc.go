@@ -18,11 +18,20 @@
 //	GET /secretsmanager/get[/]             secretId, versionId, versionStage, refreshNow
 //	GET /v1/{secretId}                     versionId, versionStage, refreshNow (the Secrets Manager Agent's)
 //	GET /ping                              "healthy", no token needed
+//	GET /parsec/v1/parameters              name (1–100 times), withDecryption: parsec's addition
 //
 // Every route but /ping needs the token in X-Aws-Parameters-Secrets-Token or
 // X-Vault-Token (header names in any case), compared in constant time with
 // the value given to [WithToken], usually from [TokenFromEnv]. The token is
 // checked before the route, so an unknown path without a token is 401.
+//
+// GET /parsec/v1/parameters is parsec's own route, outside the extension's
+// paths so no extension client can reach it by accident: several parameters
+// in one request, fetched with SSM GetParameters (ten names per call) and
+// cached under the keys single reads use. It answers with the JSON of
+// ssm.GetParametersOutput: Parameters in request order (a repeated name
+// once), InvalidParameters the names that do not exist. Any other failure of
+// an item fails the whole request with that item's status.
 //
 // # Decisions where the extension is silent or where parsec differs
 //

@@ -172,6 +172,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveParameter(w, r)
 	case path == routeSecret || path == routeSecret+"/":
 		h.serveSecret(w, r, "")
+	case path == routeBatch:
+		h.serveBatch(w, r)
 	case strings.HasPrefix(path, routeV1):
 		id, err := url.PathUnescape(path[len(routeV1):])
 		if err != nil {

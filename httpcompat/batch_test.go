@@ -1,0 +1,113 @@
+package httpcompat
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/parsec-go/parsec/source/sourcetest"
+)
+
+func newBatchHandler(t *testing.T) (*Handler, *sourcetest.Server) {
+	t.Helper()
+	srv := sourcetest.NewServer()
+	t.Cleanup(srv.Close)
+	for i := range 12 {
+		if _, err := srv.PutParameter(sourcetest.Parameter{Name: "/b/p" + strconv.Itoa(i), Value: "v" + strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := srv.PutParameter(sourcetest.Parameter{Name: "/b/secure", Value: "CANARY-batch", Type: "SecureString"}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewHandler(newCache(t, srv.Clients()), WithToken(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, srv
+}
+
+type batchBody struct {
+	Parameters []struct {
+		Name, Value string
+	}
+	InvalidParameters []string
+}
+
+func TestBatchRoute(t *testing.T) {
+	h, srv := newBatchHandler(t)
+	q := []string{}
+	for i := 11; i >= 0; i-- {
+		q = append(q, "name=%2Fb%2Fp"+strconv.Itoa(i))
+	}
+	q = append(q, "name=%2Fb%2Fmissing", "name=%2Fb%2Fp3", "name=%2Fb%2Fsecure", "withDecryption=true")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, request("GET", routeBatch+"?"+strings.Join(q, "&"), testToken))
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d %s; body %s", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+	var body batchBody
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Parameters) != 13 || len(body.InvalidParameters) != 1 || body.InvalidParameters[0] != "/b/missing" {
+		t.Fatalf("got %d parameters, invalid %q; want 13 and [/b/missing]", len(body.Parameters), body.InvalidParameters)
+	}
+	for i := range 12 {
+		if want := "v" + strconv.Itoa(11-i); body.Parameters[i].Value != want {
+			t.Errorf("Parameters[%d] = %q; want %q (request order)", i, body.Parameters[i].Value, want)
+		}
+	}
+	if body.Parameters[12].Value != "CANARY-batch" {
+		t.Errorf("SecureString with withDecryption=true = %q", body.Parameters[12].Value)
+	}
+	if n := srv.Calls("GetParameters"); n != 2 {
+		t.Errorf("GetParameters calls = %d; want 2 for 14 distinct names", n)
+	}
+	// The cache now answers single reads of the same names.
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, request("GET", routeParameter+"?name=%2Fb%2Fp5&withDecryption=true", testToken))
+	if w.Code != http.StatusOK || srv.Calls("GetParameter") != 0 {
+		t.Errorf("single read after the batch: status %d, %d GetParameter calls; want a hit", w.Code, srv.Calls("GetParameter"))
+	}
+}
+
+func TestBatchRouteBadInput(t *testing.T) {
+	h, srv := newBatchHandler(t)
+	many := strings.Repeat("name=a&", maxBatchNames+1)
+	tests := []struct {
+		name, target, token string
+		status              int
+		mention             string
+	}{
+		{"no token", routeBatch + "?name=a", "", http.StatusUnauthorized, "bad session token"},
+		{"no name", routeBatch, testToken, http.StatusBadRequest, "name"},
+		{"empty name", routeBatch + "?name=", testToken, http.StatusBadRequest, "name"},
+		{"unknown parameter", routeBatch + "?name=a&version=1", testToken, http.StatusBadRequest, "version"},
+		{"withDecryption twice", routeBatch + "?name=a&withDecryption=true&withDecryption=false", testToken, http.StatusBadRequest, "withDecryption"},
+		{"bad withDecryption", routeBatch + "?name=a&withDecryption=yes", testToken, http.StatusBadRequest, "withDecryption"},
+		{"too many names", routeBatch + "?" + many, testToken, http.StatusBadRequest, "at most 100"},
+		{"bad encoding", routeBatch + "?name=%ZZ", testToken, http.StatusBadRequest, "percent-encoding"},
+		{"invalid name", routeBatch + "?name=a%3A1&name=" + strings.Repeat("x", 2100), testToken, http.StatusBadRequest, "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, request("GET", tt.target, tt.token))
+			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.mention) {
+				t.Errorf("GET %.80s = %d %s; want %d mentioning %q", tt.target, w.Code, w.Body, tt.status, tt.mention)
+			}
+		})
+	}
+	// An upstream failure other than not-found fails the request with its status.
+	remove := srv.Inject(sourcetest.Fault{Op: "GetParameters", Code: "ThrottlingException"})
+	defer remove()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, request("GET", routeBatch+"?name=%2Fb%2Fp1", testToken))
+	if w.Code != http.StatusTooManyRequests {
+		t.Errorf("throttled batch = %d %s; want 429", w.Code, w.Body)
+	}
+}
