@@ -215,7 +215,11 @@ func (r *Results) mdFleet(b *strings.Builder) {
 			numSpread(run.Ready, "%.0f"), numSpread(run.Failed, "%.0f"), numSpread(run.TimedOut, "%.0f"),
 			allReady(run), nsSpread(run.P50Ready), numSpread(run.Calls, "%.0f"), numSpread(run.Throttled, "%.0f"))
 	}
-	b.WriteString("\n")
+	budget := int(fleetTPS * initCap.Seconds())
+	fmt.Fprintf(b, "\nReading: at %d TPS an INIT window of %v admits about %d calls in all (plus the burst). The extension's model needs M×%d calls, so it exceeds that from M = %d; "+
+		"parsec's needs M×%d, from M = %d. Even below that point, environments starting at the same instant exceed the rate in the first second, and a few exhaust the SDK's 3 attempts; beyond it, batching alone cannot save every environment. Those that fail here "+
+		"would, with `Required: false`, instead start and load lazily on first read. Spreading cold starts (jitter) or the higher-throughput SSM setting is the remedy there.\n\n",
+		fleetTPS, initCap, budget, fleetK, budget/fleetK, (fleetK+9)/10, budget/((fleetK+9)/10))
 }
 
 // allReady formats the time until the last environment finished, marking
