@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -145,7 +147,9 @@ func (c *Cache) Parameters(ctx context.Context, reqs []ParameterRequest) ([]Para
 	}
 	err := c.runChunks(ctx, len(chunks), func(ctx context.Context, n int) {
 		ch := chunks[n]
-		res, err := c.getParameters(ctx, ch.names, ch.decrypt)
+		res, err := retryTransient(ctx, func() (map[string]paramResult, error) {
+			return c.getParameters(ctx, ch.names, ch.decrypt)
+		})
 		for _, u := range ch.names {
 			for _, i := range ch.byName[u] {
 				switch {
@@ -200,16 +204,7 @@ func (c *Cache) getParameters(ctx context.Context, names []string, decrypt bool)
 		c.stats.loadErrors.Add(1)
 		return nil, source.Classify("GetParameters", strings.Join(names, ","), err)
 	}
-	found := map[string]*ssmtypes.Parameter{}
-	for i := range out.Parameters {
-		p := &out.Parameters[i]
-		sel := aws.ToString(p.Selector)
-		for _, k := range []string{aws.ToString(p.Name) + sel, aws.ToString(p.ARN) + sel, aws.ToString(p.Name)} {
-			if _, dup := found[k]; !dup && k != "" {
-				found[k] = p
-			}
-		}
-	}
+	found := matchParameters(names, out.Parameters)
 	invalid := map[string]bool{}
 	for _, n := range out.InvalidParameters {
 		invalid[n] = true
@@ -228,6 +223,67 @@ func (c *Cache) getParameters(ctx context.Context, names []string, decrypt bool)
 		}
 	}
 	return res, nil
+}
+
+// matchParameters pairs each requested name (with its selector) with a
+// parameter of a GetParameters answer. AWS names the selector in the answer,
+// so name+selector (or ARN+selector) matches exactly. An answer without
+// Selector (moto's) is matched by its bare name or ARN, and by the version
+// number when the selector is one.
+func matchParameters(names []string, params []ssmtypes.Parameter) map[string]*ssmtypes.Parameter {
+	exact := map[string]*ssmtypes.Parameter{}
+	for i := range params {
+		p := &params[i]
+		sel := aws.ToString(p.Selector)
+		for _, k := range []string{aws.ToString(p.Name) + sel, aws.ToString(p.ARN) + sel} {
+			// Without selectors (moto) several versions share a key; the
+			// bare name means the latest.
+			if q, dup := exact[k]; k != sel && (!dup || q.Version < p.Version) {
+				exact[k] = p
+			}
+		}
+	}
+	found := map[string]*ssmtypes.Parameter{}
+	claimed := map[*ssmtypes.Parameter]bool{}
+	for _, u := range names {
+		if p := exact[u]; p != nil {
+			found[u], claimed[p] = p, true
+		}
+	}
+	for _, u := range names {
+		if found[u] != nil {
+			continue
+		}
+		base, sel := splitSelector(u)
+		for i := range params {
+			p := &params[i]
+			if claimed[p] || (aws.ToString(p.Name) != base && aws.ToString(p.ARN) != base) {
+				continue
+			}
+			if v, err := strconv.ParseInt(sel, 10, 64); err == nil && p.Version != v {
+				continue
+			}
+			found[u], claimed[p] = p, true
+			break
+		}
+	}
+	return found
+}
+
+// splitSelector splits "name:selector" (or an ARN's) into its parts.
+func splitSelector(name string) (base, sel string) {
+	from := 0
+	if strings.HasPrefix(name, "arn:") {
+		i := strings.Index(name, ":parameter/")
+		if i < 0 {
+			return name, ""
+		}
+		from = i + len(":parameter/")
+	}
+	if j := strings.IndexByte(name[from:], ':'); j >= 0 {
+		return name[:from+j], name[from+j+1:]
+	}
+	return name, ""
 }
 
 // storeParameter stores a parameter fetched by a batch under the key a
@@ -338,7 +394,12 @@ func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, er
 	var retry []int
 	err := c.runChunks(ctx, nChunks, func(ctx context.Context, n int) {
 		chunk := ids[n*maxBatchSecrets : min((n+1)*maxBatchSecrets, len(ids))]
-		got, errs, err := c.batchSecrets(ctx, chunk)
+		var errs map[string]error
+		got, err := retryTransient(ctx, func() (map[string]secretResult, error) {
+			g, e, err := c.batchSecrets(ctx, chunk)
+			errs = e
+			return g, err
+		})
 		now := time.Now()
 		for _, id := range chunk {
 			for _, i := range byID[id] {
@@ -427,6 +488,36 @@ func batchItemError(e smtypes.APIErrorType) error {
 		kind = ErrUnavailable
 	}
 	return &source.Error{Op: "BatchGetSecretValue", Name: aws.ToString(e.SecretId), Code: code, Message: msg, Kind: kind, Err: sdkErr}
+}
+
+// Batch calls that fail with a transient error are tried again, with full
+// jitter, until they succeed or their context ends: a fleet of environments
+// cold-starting together then spreads its calls over the account's quota
+// instead of failing after the SDK's three attempts.
+const (
+	retryBase = 50 * time.Millisecond
+	retryCap  = time.Second
+)
+
+// retryTransient calls fn until it returns something other than a
+// transient error or ctx ends, pausing a random time between zero and
+// min(retryCap, retryBase·2ⁿ) before the n-th retry. It returns fn's last
+// result.
+func retryTransient[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	for n := 0; ; n++ {
+		v, err := fn()
+		if err == nil || !source.IsTransient(err) {
+			return v, err
+		}
+		pause := min(retryCap, retryBase<<min(n, 10))
+		t := time.NewTimer(rand.N(pause) + 1)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return v, err
+		case <-t.C:
+		}
+	}
 }
 
 // runChunks runs fn for chunks 0..n-1, a few at a time, on a context that
