@@ -70,7 +70,7 @@ func (r *Results) summaryLater() []summaryRow {
 			rows = append(rows, summaryRow{fmt.Sprintf("(f) %d environments × %d parameters at %d TPS: ready within INIT", biggest, fleetK, fleetTPS),
 				fmt.Sprintf("%.0f of %d", par.Ready.Median(), biggest), fmt.Sprintf("%.0f of %d (extension model)", ext.Ready.Median(), biggest), ""})
 			rows = append(rows, summaryRow{fmt.Sprintf("(f) %d environments: upstream calls answered ThrottlingException", biggest),
-				fmt.Sprintf("%.0f", par.Throttled.Median()), fmt.Sprintf("%.0f", ext.Throttled.Median()), ratio(ext.Throttled.Median(), par.Throttled.Median()) + " fewer"})
+				fmt.Sprintf("%.0f", par.Throttled.Median()), fmt.Sprintf("%.0f", ext.Throttled.Median()), moreOrFewer(par.Throttled.Median(), ext.Throttled.Median())})
 		}
 	}
 	if r.Hit != nil && len(r.Hit.Rows) >= 2 {
@@ -79,4 +79,13 @@ func (r *Results) summaryLater() []summaryRow {
 			"", "", fmt.Sprintf("%.0f s ($%.3f at 1 GB)", ms/1e3, usd)})
 	}
 	return rows
+}
+
+// moreOrFewer says how parsec's count compares with the extension model's:
+// "1.29× more" or "1.71× fewer" (fewer is better).
+func moreOrFewer(parsec, extension float64) string {
+	if parsec > extension {
+		return ratio(parsec, extension) + " more (parsec retries throttled batches with jitter until INIT's deadline)"
+	}
+	return ratio(extension, parsec) + " fewer"
 }

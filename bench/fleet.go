@@ -203,8 +203,8 @@ func (r *Results) mdFleet(b *strings.Builder) {
 	fmt.Fprintf(b, "M environments start at the same instant; each needs %d parameters before its INIT can finish (Lambda caps INIT at %v). "+
 		"The upstream is the fake SSM (%v–%v latency) behind a token bucket of %d calls/s (burst %d, assumed; one token per call of any `GetParameter*` operation) that answers `ThrottlingException` beyond it. "+
 		"**Extension model:** %d `GetParameter` calls per environment, one after the other, as the extension makes one upstream call per parameter it does not hold. "+
-		"**parsec model:** `(*cache.Cache).Prefetch` with `Required: true`: one `GetParameters` call per ten names. "+
-		"Both use the AWS SDK's standard retryer (3 attempts, jittered exponential backoff); an environment whose read still fails is counted as failed (the error surfaces in INIT). "+
+		"**parsec model:** `(*cache.Cache).Prefetch` with `Required: true`: one `GetParameters` call per ten names; a batch answered with throttling is tried again with full jitter (pauses of 0 to min(1 s, 50 ms·2ⁿ), real time, not scaled: if anything, this disadvantages parsec here) until INIT's deadline. "+
+		"Both use the AWS SDK's standard retryer (3 attempts, jittered exponential backoff) inside each call; an environment whose read still fails is counted as failed (the error surfaces in INIT). "+
 		"Each environment is a goroutine with its own SDK client and cache, in this one process. "+
 		"**Time is scaled by %.0f**: rates ×%.0f, latencies, backoffs and the INIT cap ÷%.0f; the times below are converted back to simulated (real Lambda) seconds. "+
 		"Median of %d runs (min–max).\n\n",
@@ -217,8 +217,8 @@ func (r *Results) mdFleet(b *strings.Builder) {
 	}
 	budget := int(fleetTPS * initCap.Seconds())
 	fmt.Fprintf(b, "\nReading: at %d TPS an INIT window of %v admits about %d calls in all (plus the burst). The extension's model needs M×%d calls, so it exceeds that from M = %d; "+
-		"parsec's needs M×%d, from M = %d. Even below that point, environments starting at the same instant exceed the rate in the first second, and a few exhaust the SDK's 3 attempts; beyond it, batching alone cannot save every environment. Those that fail here "+
-		"would, with `Required: false`, instead start and load lazily on first read. Spreading cold starts (jitter) or the higher-throughput SSM setting is the remedy there.\n\n",
+		"parsec's needs M×%d, from M = %d. Environments starting at the same instant exceed the rate in the first second: the extension's model then fails once the SDK's 3 attempts are spent, while parsec's batches keep retrying with jitter within INIT, which spreads the fleet over the quota (at the cost of more throttled answers). "+
+		"Beyond the window's budget no client can get every environment ready: the rest are still loading at the INIT cap; with `Required: false` they would start and load lazily on first read. Spreading cold starts or the higher-throughput SSM setting is the remedy there.\n\n",
 		fleetTPS, initCap, budget, fleetK, budget/fleetK, (fleetK+9)/10, budget/((fleetK+9)/10))
 }
 
