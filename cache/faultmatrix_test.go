@@ -368,6 +368,9 @@ func TestFaultMatrix(t *testing.T) {
 		{"5xx burst", setup{}, func(t *testing.T, w *world) {
 			burstOfFaults(t, w, sourcetest.Fault{Code: "InternalServerError", Status: 500}, cache.ErrUnavailable)
 		}},
+		{"connection-reset burst", setup{}, func(t *testing.T, w *world) {
+			burstOfFaults(t, w, sourcetest.Fault{Reset: true}, cache.ErrUnavailable)
+		}},
 		{"hang bounded by the per-call timeout", setup{opts: []cache.Option{cache.WithParameterTimeout(2 * time.Second)}}, func(t *testing.T, w *world) {
 			hang(t, w, 2*time.Second)
 		}},
@@ -383,7 +386,8 @@ func TestFaultMatrix(t *testing.T) {
 			fetched := time.Now()
 			w.put(name)
 			wait(8 * time.Second) // past the refresh point (70–80 % of the TTL)
-			w.srv.Inject(sourcetest.Fault{Op: "GetParameter", Name: name, Latency: 5 * time.Second, Times: 1})
+			// A spike of 1 s plus a random jitter of up to 4 s.
+			w.srv.Inject(sourcetest.Fault{Op: "GetParameter", Name: name, Latency: time.Second, Jitter: 4 * time.Second, Times: 1})
 			for time.Since(fetched) < 15*time.Second {
 				at := time.Since(fetched)
 				res := w.read(bg, r, name)
