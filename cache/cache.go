@@ -111,26 +111,31 @@ func (c *Cache) Close() error {
 	return nil
 }
 
-// hash is the store's key for k. It does not allocate.
+// hash is the store's key for k: the seeded hash of each string field,
+// mixed with the others. It does not allocate. Distinct keys may collide;
+// every lookup compares the full key stored in the entry.
 func (c *Cache) hash(k key) uint64 {
-	var h maphash.Hash
-	h.SetSeed(c.seed)
-	_ = h.WriteByte(byte(k.kind))
-	h.WriteString(k.name)
-	_ = h.WriteByte(0)
-	h.WriteString(k.label)
-	_ = h.WriteByte(0)
-	h.WriteString(k.id)
-	v := uint64(k.version)
-	var b [9]byte
-	for i := range 8 {
-		b[i] = byte(v >> (8 * i))
+	h := maphash.String(c.seed, k.name)
+	if k.label != "" {
+		h ^= mix(maphash.String(c.seed, k.label) + 0x9e3779b97f4a7c15)
 	}
+	if k.id != "" {
+		h ^= mix(maphash.String(c.seed, k.id) + 0xc2b2ae3d27d4eb4f)
+	}
+	extra := uint64(k.version)<<9 | uint64(k.kind)<<1
 	if k.decrypt {
-		b[8] = 1
+		extra |= 1
 	}
-	_, _ = h.Write(b[:])
-	return h.Sum64()
+	return mix(h ^ mix(extra+0x165667b19e3779f9))
+}
+
+// mix is splitmix64's finaliser: every input bit affects every output bit.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // fresh returns the fresh entry for k, or nil. This is the hit path: no
