@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 func TestHitDoesNotAllocate(t *testing.T) {
@@ -28,5 +29,22 @@ func TestHitDoesNotAllocate(t *testing.T) {
 	_, _ = sink, ssink
 	if got := f.total.Load(); got != 2 {
 		t.Errorf("upstream calls = %d; want 2", got)
+	}
+}
+
+// ristretto stores only hashes of keys: an entry found under a key's hash
+// but holding another key (a collision) must never be returned for it.
+func TestHashCollisionIsAMiss(t *testing.T) {
+	f := newFake()
+	c := mustNew(t, f.clients())
+	a := ParameterRequest{Name: "/a"}
+	b := ParameterRequest{Name: "/b", WithDecryption: true}
+	e := &entry{key: b.key(), param: Parameter{Name: "/b", Value: "value of /b"}}
+	c.stamp(e, time.Now())
+	c.store.SetWithTTL(c.hash(a.key()), e, 1, time.Hour) // /b's entry under /a's hash
+	c.store.Wait()
+	p, err := c.Parameter(context.Background(), a)
+	if err != nil || p.Value != "value-of:/a:decrypt=false" || f.callsFor("/a") != 1 {
+		t.Fatalf("Parameter(/a) = %q, %v with %d upstream calls; want /a's own value from upstream", p.Value, err, f.callsFor("/a"))
 	}
 }
