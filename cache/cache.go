@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +90,9 @@ func New(src source.Clients, opts ...Option) (*Cache, error) {
 		c.store = store
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	for _, n := range cfg.notes {
+		cfg.logger.LogAttrs(context.Background(), slog.LevelInfo, n)
+	}
 	return c, nil
 }
 

@@ -105,7 +105,7 @@ func (e Env) Notes() []string {
 // WithEnv applies the extension's environment variables read through getenv.
 // Every one of the nine is checked, including those the cache does not use
 // (port, connections, log level), so a bad value fails New with an error
-// naming it.
+// naming it. New logs [Env.Notes] once at INFO through the cache's logger.
 func WithEnv(getenv func(string) string) Option {
 	return func(c *config) error {
 		e, err := ParseEnv(getenv)
@@ -117,6 +117,7 @@ func WithEnv(getenv func(string) string) Option {
 				return err
 			}
 		}
+		c.notes = append(c.notes, e.Notes()...)
 		return nil
 	}
 }

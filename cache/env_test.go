@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"bytes"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +38,16 @@ func TestParseEnvValues(t *testing.T) {
 	}
 	if notes := e.Notes(); len(notes) != 1 || !strings.Contains(notes[0], EnvParameterTTL) {
 		t.Errorf("Notes() = %q; want one note naming %s", notes, EnvParameterTTL)
+	}
+	var logs bytes.Buffer
+	c, err := New(newFake().clients(), WithEnv(envOf(map[string]string{EnvSecretTTL: "900"})),
+		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if !strings.Contains(logs.String(), "level=INFO") || strings.Count(logs.String(), EnvSecretTTL+"=900") != 1 {
+		t.Errorf("New logged %q; want one INFO line about %s=900", logs.String(), EnvSecretTTL)
 	}
 }
 

@@ -38,6 +38,7 @@ type config struct {
 	backoffMax    time.Duration
 	staleOn       func(error) bool
 	logger        *slog.Logger
+	notes         []string // logged once at INFO by New (from WithEnv)
 }
 
 func defaultConfig() config {
