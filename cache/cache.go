@@ -161,7 +161,7 @@ func (c *Cache) fresh(k key) *entry {
 		c.stats.negativeHits.Add(1)
 		return e
 	}
-	c.stats.hit(h)
+	c.stats.hit()
 	if n := now.UnixNano(); n-e.lastUse.Load() > int64(time.Second) {
 		e.lastUse.Store(n)
 	}

@@ -1,6 +1,9 @@
 package cache
 
-import "sync/atomic"
+import (
+	"math/rand/v2"
+	"sync/atomic"
+)
 
 // Stats is a snapshot of a cache's counters since [New].
 type Stats struct {
@@ -53,7 +56,10 @@ type counters struct {
 	staleServes, refreshes, evictions, dropped         atomic.Uint64
 }
 
-func (s *counters) hit(h uint64) { s.hits[h%hitStripes].n.Add(1) }
+// hit counts a hit on a random stripe (the runtime's per-thread generator:
+// no lock, no allocation), so that goroutines hitting the same key on
+// different cores do not bounce one cache line between them.
+func (s *counters) hit() { s.hits[rand.Uint32()%hitStripes].n.Add(1) }
 
 func (s *counters) hitCount() uint64 {
 	var n uint64
