@@ -31,6 +31,13 @@ const (
 // is the zero Parameter at its index and is listed in the returned
 // [*BatchError]. Duplicate requests are fetched once. Without a
 // ParametersGetter in the source, items are read one by one.
+//
+// A chunk that fails with throttling or unavailability is tried again with
+// full jitter until it succeeds or ctx ends (bounded by the load timeout).
+// Batch calls do not join the shared call of a single read of the same key
+// in flight at that moment: the two may both reach SSM, and the later
+// answer wins. Not-found names are remembered like single reads' (negative
+// TTL).
 func (c *Cache) Parameters(ctx context.Context, reqs []ParameterRequest) ([]Parameter, error) {
 	out := make([]Parameter, len(reqs))
 	var failed []ItemError
