@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,27 +39,13 @@ const (
 // TTL).
 func (c *Cache) Parameters(ctx context.Context, reqs []ParameterRequest) ([]Parameter, error) {
 	out := make([]Parameter, len(reqs))
-	var failed []ItemError
-	var mu sync.Mutex
-	fail := func(i int, err error) {
-		mu.Lock()
-		failed = append(failed, ItemError{Index: i, Name: reqs[i].Name, Err: err})
-		mu.Unlock()
-	}
+	var failed failures
+	fail := func(i int, err error) { failed.add(i, reqs[i].Name, err) }
 	// Group the misses by WithDecryption (one flag per GetParameters call)
 	// and by the name SSM receives.
 	groups := map[bool]map[string][]int{}
 	for i, r := range reqs {
-		if e := c.fresh(r.key()); e != nil && !r.Refresh {
-			if e.err != nil {
-				fail(i, e.err)
-			} else {
-				out[i] = e.param
-			}
-			continue
-		}
-		if err := r.validate(); err != nil {
-			fail(i, err)
+		if !triage(c, i, r, &failed, func(e *entry) { out[i] = e.param }) {
 			continue
 		}
 		g := groups[r.WithDecryption]
@@ -83,8 +68,7 @@ func (c *Cache) Parameters(ctx context.Context, reqs []ParameterRequest) ([]Para
 				}
 			}
 		}
-		sortItems(failed)
-		return out, batchErr(failed)
+		return out, failed.err()
 	}
 	var chunks []paramChunk
 	for decrypt, g := range groups {
@@ -127,8 +111,7 @@ func (c *Cache) Parameters(ctx context.Context, reqs []ParameterRequest) ([]Para
 			}
 		}
 	}
-	sortItems(failed)
-	return out, batchErr(failed)
+	return out, failed.err()
 }
 
 type paramChunk struct {

@@ -54,13 +54,6 @@ func (e *BatchError) Unwrap() []error {
 	return errs
 }
 
-func batchErr(items []ItemError) error {
-	if len(items) == 0 {
-		return nil
-	}
-	return &BatchError{Items: items}
-}
-
 // Batch calls that fail with a transient error are tried again, with full
 // jitter, until they succeed or their context ends: a fleet of environments
 // cold-starting together then spreads its calls over the account's quota
@@ -123,6 +116,62 @@ func (c *Cache) runChunks(ctx context.Context, n int, fn func(ctx context.Contex
 	return nil
 }
 
-func sortItems(items []ItemError) {
+// failures collects the failed items of a batch read. It is safe for
+// concurrent use.
+type failures struct {
+	mu    sync.Mutex
+	items []ItemError
+}
+
+func (f *failures) add(i int, name string, err error) {
+	f.mu.Lock()
+	f.items = append(f.items, ItemError{Index: i, Name: name, Err: err})
+	f.mu.Unlock()
+}
+
+// err returns the items, in request order, as a *BatchError; nil if none.
+func (f *failures) err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.items) == 0 {
+		return nil
+	}
+	items := slices.Clone(f.items)
 	slices.SortFunc(items, func(a, b ItemError) int { return cmp.Compare(a.Index, b.Index) })
+	return &BatchError{Items: items}
+}
+
+// batchRequest is what the batch reads need of ParameterRequest and
+// SecretRequest.
+type batchRequest interface {
+	key() key
+	validate() error
+	forced() bool
+	id() string
+}
+
+func (r ParameterRequest) forced() bool { return r.Refresh }
+func (r ParameterRequest) id() string   { return r.Name }
+func (r SecretRequest) forced() bool    { return r.Refresh }
+func (r SecretRequest) id() string      { return r.SecretID }
+
+// triage answers item i of a batch from a fresh entry (handing it to use)
+// or fails it when it is invalid, and reports whether it still needs an
+// upstream call.
+func triage[R batchRequest](c *Cache, i int, req R, f *failures, use func(*entry)) bool {
+	if !req.forced() {
+		if e := c.fresh(req.key()); e != nil {
+			if e.err != nil {
+				f.add(i, req.id(), e.err)
+			} else {
+				use(e)
+			}
+			return false
+		}
+	}
+	if err := req.validate(); err != nil {
+		f.add(i, req.id(), err)
+		return false
+	}
+	return true
 }

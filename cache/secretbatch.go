@@ -22,13 +22,9 @@ import (
 // failed items are zero and listed in the [*BatchError].
 func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, error) {
 	out := make([]Secret, len(reqs))
-	var failed []ItemError
-	var mu sync.Mutex
-	fail := func(i int, err error) {
-		mu.Lock()
-		failed = append(failed, ItemError{Index: i, Name: reqs[i].SecretID, Err: err})
-		mu.Unlock()
-	}
+	var failed failures
+	fail := func(i int, err error) { failed.add(i, reqs[i].SecretID, err) }
+	var mu sync.Mutex // protects retry
 	single := func(i int) {
 		s, err := c.Secret(ctx, reqs[i])
 		if err != nil {
@@ -39,16 +35,7 @@ func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, er
 	byID := map[string][]int{}
 	var ids []string
 	for i, r := range reqs {
-		if e := c.fresh(r.key()); e != nil && !r.Refresh {
-			if e.err != nil {
-				fail(i, e.err)
-			} else {
-				out[i] = e.secret
-			}
-			continue
-		}
-		if err := r.validate(); err != nil {
-			fail(i, err)
+		if !triage(c, i, r, &failed, func(e *entry) { out[i] = e.secret }) {
 			continue
 		}
 		if c.src.SecretBatch == nil || r.VersionID != "" || r.VersionStage != "" {
@@ -104,8 +91,7 @@ func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, er
 	for _, i := range retry {
 		single(i)
 	}
-	sortItems(failed)
-	return out, batchErr(failed)
+	return out, failed.err()
 }
 
 type secretResult struct {
