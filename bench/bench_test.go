@@ -143,8 +143,18 @@ func TestReportQuick(t *testing.T) {
 	if len(r.Missing) > 0 {
 		t.Errorf("Run(quick) missing sections: %q", r.Missing)
 	}
+	switch l := r.LambdaInit; {
+	case l == nil:
+		// failed: already reported through Missing
+	case l.Skipped != "" && strings.EqualFold(os.Getenv("CI"), "true"):
+		t.Errorf("required under CI=true: (d) Lambda INIT: %s", l.Skipped)
+	case l.Skipped != "":
+		t.Logf("note: (d) Lambda INIT skipped: %s", l.Skipped)
+	case len(l.Baseline) == 0 || len(l.InProcess) == 0 || len(l.Sidecar) == 0:
+		t.Errorf("(d) Lambda INIT: empty samples %+v", l)
+	}
 	md := r.Markdown()
-	for _, want := range []string{"## Summary", "## (a)", "## (b)", "## (c)", "## (d)", "## (e)", "## (f)", "## (g)", r.Machine.Go} {
+	for _, want := range []string{"## Summary", "## (a)", "## (b)", "## (c)", "## (d)", "### (d) Lambda INIT under aws-lambda-rie", "## (e)", "## (f)", "## (g)", r.Machine.Go} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown() lacks %q", want)
 		}

@@ -77,6 +77,5 @@ func (r *Results) mdColdStart(b *strings.Builder) {
 	fmt.Fprintf(b, "| sidecar: parsecd start to `/ping` | %s |\n", nsSpread(c.SidecarReady))
 	fmt.Fprintf(b, "| sidecar: then function start to first value | %s |\n", nsSpread(c.FnSidecar))
 	fmt.Fprintf(b, "| sidecar: total | %s (%s the in-process time) |\n\n", nsSpread(c.Sidecar), ratio(c.Sidecar.Median(), c.InProcess.Median()))
-	b.WriteString("Not measured here: Lambda's INIT duration under `aws-lambda-rie` with the parsecd layer versus in process; " +
-		"`cmd/parsecd/e2e_test.go` measures parsecd's INIT under the emulator.\n\n")
+	r.mdLambdaInit(b)
 }

@@ -46,6 +46,10 @@ func (r *Results) summaryLater() []summaryRow {
 		rows = append(rows, summaryRow{"(d) process start to first value", fmtNs(c.InProcess.Median()), fmtNs(c.Sidecar.Median()),
 			ratio(c.Sidecar.Median(), c.InProcess.Median()) + " faster"})
 	}
+	if l := r.LambdaInit; l != nil && l.Skipped == "" {
+		rows = append(rows, summaryRow{"(d) Lambda INIT under aws-lambda-rie, reading one parameter", fmtNs(l.InProcess.Median()), fmtNs(l.Sidecar.Median()),
+			ratio(l.Sidecar.Median(), l.InProcess.Median()) + " faster"})
+	}
 	if m := r.Memory; m != nil {
 		rows = append(rows, summaryRow{fmt.Sprintf("(e) RSS holding %d entries (function + sidecar)", memEntries),
 			fmt.Sprintf("%.1f MiB", m.InProcess.Median()/1024), fmt.Sprintf("%.1f MiB", m.Sidecar.Median()/1024),

@@ -17,9 +17,12 @@ type Results struct {
 	Parallel  []ParallelRow    // (b)
 	Cold      []ColdRow        // (c)
 	ColdStart *ColdStartResult // (d)
-	Memory    *MemoryResult    // (e)
-	Fleet     *FleetResult     // (f)
-	Missing   []string
+	// LambdaInit is (d) under aws-lambda-rie; Skipped says why when the
+	// emulator is not installed.
+	LambdaInit *LambdaInitResult
+	Memory     *MemoryResult // (e)
+	Fleet      *FleetResult  // (f)
+	Missing    []string
 }
 
 // Run measures every section in order and returns the results. It fails
@@ -56,6 +59,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		run  func() error
 	}{
 		{"(d) cold start", func() (err error) { r.ColdStart, err = e.ColdStart(ctx); return err }},
+		{"(d) Lambda INIT under aws-lambda-rie", func() (err error) { r.LambdaInit, err = e.LambdaInit(ctx); return err }},
 		{"(e) memory", func() (err error) { r.Memory, err = e.Memory(ctx); return err }},
 		{"(f) fleet", func() (err error) { r.Fleet, err = e.Fleet(ctx); return err }},
 	}
