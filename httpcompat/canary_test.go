@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/internal/logbuf"
 )
 
 // TestCanary stores a secret whose value is a canary, drives every error
@@ -15,7 +16,7 @@ import (
 // token appears in any log line or error body.
 func TestCanary(t *testing.T) {
 	const canary = "CANARY-8c1f0e5a-4b7d-4f3e-9a61-2d0c7b9e1f44"
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	log := NewLogger(logs, slog.LevelDebug)
 	u := &upstream{canary: canary}
 	c := newCache(t, u.clients(), cache.WithLogger(log))

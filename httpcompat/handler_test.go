@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/parsec-go/parsec/internal/logbuf"
 )
 
 func TestRoutesServeValues(t *testing.T) {
@@ -369,7 +370,7 @@ func TestNewHandlerOptions(t *testing.T) {
 }
 
 func TestWithoutTokenCheck(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	h, err := NewHandler(newCache(t, (&upstream{}).clients()), WithoutTokenCheck(), WithLogger(NewLogger(logs, 0)))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package httpcompat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -22,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/internal/logbuf"
 	"github.com/parsec-go/parsec/source"
 )
 
@@ -173,34 +173,16 @@ func newCache(t testing.TB, src source.Clients, opts ...cache.Option) *cache.Cac
 
 // newTestHandler returns a handler over a fresh fake upstream, with the test
 // token, logging at DEBUG into the returned buffer.
-func newTestHandler(t testing.TB, opts ...Option) (*Handler, *upstream, *syncBuffer) {
+func newTestHandler(t testing.TB, opts ...Option) (*Handler, *upstream, *logbuf.Buffer) {
 	t.Helper()
 	u := &upstream{}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	opts = append([]Option{WithToken(testToken), WithLogger(NewLogger(logs, slog.LevelDebug))}, opts...)
 	h, err := NewHandler(newCache(t, u.clients()), opts...)
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
 	return h, u, logs
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // request builds a request as a local client sends it: Host localhost:2773

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/parsec-go/parsec/internal/logbuf"
 	"github.com/parsec-go/parsec/internal/motoserver"
 )
 
@@ -160,7 +161,7 @@ func installExtension(t *testing.T, bin string) {
 // rie is one running aws-lambda-rie.
 type rie struct {
 	cmd       *exec.Cmd
-	log       *syncBuffer
+	log       *logbuf.Buffer
 	invokeURL string
 	extPort   int
 	exited    chan struct{}
@@ -169,7 +170,7 @@ type rie struct {
 func startRIE(t *testing.T, bin, bootstrap string, env map[string]string) *rie {
 	t.Helper()
 	p1, p2, p3 := freePort(t), freePort(t), freePort(t)
-	r := &rie{log: &syncBuffer{}, extPort: p3, exited: make(chan struct{}),
+	r := &rie{log: &logbuf.Buffer{}, extPort: p3, exited: make(chan struct{}),
 		invokeURL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", p1)}
 	r.cmd = exec.Command(bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", p1),
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", p2), bootstrap)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,29 +9,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/parsec-go/parsec/internal/logbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a run's
-// logger and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // envMap is a getenv over a map.
 func envMap(kv ...string) func(string) string {
@@ -47,7 +28,7 @@ func envMap(kv ...string) func(string) string {
 type runResult struct {
 	url    string
 	code   chan int
-	stderr *syncBuffer
+	stderr *logbuf.Buffer
 	cancel context.CancelFunc
 }
 
@@ -57,7 +38,7 @@ type runResult struct {
 func startRun(t *testing.T, args []string, getenv func(string) string, hooks *runHooks) *runResult {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &runResult{code: make(chan int, 1), stderr: &syncBuffer{}, cancel: cancel}
+	r := &runResult{code: make(chan int, 1), stderr: &logbuf.Buffer{}, cancel: cancel}
 	if hooks == nil {
 		hooks = &runHooks{}
 	}
