@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/httpcompat"
 )
 
 // The variables parsecd reads besides the extension's nine (see
@@ -23,7 +24,12 @@ const (
 	envMode       = "PARSECD_MODE"
 	envEmulate    = "PARSECD_EMULATE"
 	envLatency    = "PARSECD_LATENCY"
+	envMaxConc    = "PARSECD_MAX_CONCURRENT"
 )
+
+// maxConcurrentLimit bounds --max-concurrent: beyond it a typo is likelier
+// than a need.
+const maxConcurrentLimit = 100000
 
 // Exit codes.
 const (
@@ -49,6 +55,7 @@ type config struct {
 	latencyMax      time.Duration
 	tokenFile       string
 	insecureNoToken bool
+	maxConcurrent   int       // requests served at once; more get 429
 	env             cache.Env // with --port, --log-level and --ttl applied
 	reloadEvery     time.Duration
 }
@@ -116,6 +123,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		noToken   = fs.Bool("insecure-no-token", false, "serve without checking the token header: local use only, warned on every start")
 		logLevel  = fs.String("log-level", "", "log `LEVEL`: DEBUG, INFO, WARN, ERROR or NONE (PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL, default INFO)")
 		ttl       = fs.String("ttl", "", "cache every value for `DURATION` (e.g. 90s, 15m; 0 disables caching) (SSM_PARAMETER_STORE_TTL and SECRETS_MANAGER_TTL, default 300s)")
+		maxConc   = fs.String("max-concurrent", "", "serve at most `N` requests at once, answering 429 beyond (PARSECD_MAX_CONCURRENT, default "+strconv.Itoa(httpcompat.DefaultMaxConcurrent)+")")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
@@ -172,6 +180,18 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	if set["port"] && *port == 0 {
 		env.HTTPPort = 0
 	}
+	maxConcurrent := httpcompat.DefaultMaxConcurrent
+	name, v := "--max-concurrent", *maxConc
+	if !set["max-concurrent"] {
+		name, v = envMaxConc, strings.TrimSpace(getenv(envMaxConc))
+	}
+	if v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxConcurrentLimit {
+			return nil, usagef("%s=%q: must be a whole number from 1 to %d", name, v, maxConcurrentLimit)
+		}
+		maxConcurrent = n
+	}
 	if ttlOverride != nil {
 		env.ParameterTTL, env.SecretTTL = *ttlOverride, *ttlOverride
 	}
@@ -182,6 +202,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		emulate:         flagOrEnv(set["emulate"], *emulate, getenv, envEmulate),
 		tokenFile:       *tokenFile,
 		insecureNoToken: *noToken,
+		maxConcurrent:   maxConcurrent,
 		reloadEvery:     time.Second,
 	}
 	if set["token-file"] && c.tokenFile == "" {

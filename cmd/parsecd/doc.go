@@ -32,7 +32,9 @@
 //
 // The extension's environment variables, with its names, defaults and
 // meaning (see cache.ParseEnv); --port, --log-level and --ttl override them.
-// A bad value is a configuration error naming the variable.
+// --max-concurrent (PARSECD_MAX_CONCURRENT, default 256) bounds the requests
+// served at once; beyond it parsecd answers 429. A bad value is a
+// configuration error naming the variable or flag.
 //
 // # Token
 //

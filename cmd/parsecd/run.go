@@ -182,7 +182,7 @@ func (r *runner) serve(ctx context.Context) int {
 	}
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.env.HTTPPort))
-	srv, err := httpcompat.Listen(addr, h, httpcompat.WithServerLogger(r.log))
+	srv, err := httpcompat.Listen(addr, h, httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent))
 	if err != nil {
 		closeFn()
 		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on %s (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", addr, err))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +67,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad port flag", []string{"--port", "70000"}, tok, []string{"--port 70000"}},
 		{"bad ttl flag", []string{"--ttl", "-1s"}, tok, []string{`--ttl "-1s"`}},
 		{"bad log level flag", []string{"--log-level", "LOUD"}, tok, []string{`--log-level "LOUD"`}},
+		{"bad max-concurrent flag", []string{"--max-concurrent", "0"}, tok, []string{`--max-concurrent="0"`, "from 1 to 100000"}},
+		{"bad max-concurrent variable", nil, append([]string{"PARSECD_MAX_CONCURRENT", "many"}, tok...), []string{`PARSECD_MAX_CONCURRENT="many"`, "from 1 to 100000"}},
 		{"bad port variable", nil, append([]string{"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "abc"}, tok...), []string{`PARAMETERS_SECRETS_EXTENSION_HTTP_PORT="abc"`, "1 to 65535"}},
 		{"bad ttl variable", nil, append([]string{"SSM_PARAMETER_STORE_TTL", "-5"}, tok...), []string{`SSM_PARAMETER_STORE_TTL="-5"`}},
 		{"bad bool variable", nil, append([]string{"PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED", "maybe"}, tok...), []string{`PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED="maybe"`}},
@@ -159,6 +162,35 @@ func TestTokenFile(t *testing.T) {
 	}
 	if strings.Contains(r.stderr.String(), "from-file") {
 		t.Errorf("the token appears in the log: %s", r.stderr.String())
+	}
+}
+
+func TestMaxConcurrent(t *testing.T) {
+	noLeaks(t)
+	file := writeFile(t, "e.json", validFile)
+	// Every upstream call takes 2 s, so the first request holds the one
+	// slot while the second arrives.
+	r := startRun(t, []string{"--emulate", file, "--port", "0", "--latency", "2s", "--max-concurrent", "1"},
+		envMap("AWS_SESSION_TOKEN", "tok"), nil)
+	paramURL := r.url + "/systemsmanager/parameters/get?name=%2Fp"
+	first := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", paramURL, nil)
+		req.Header.Set("X-Aws-Parameters-Secrets-Token", "tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	eventually(t, "a 429 while the first request holds the only slot", func() bool {
+		status, _ := get(t, paramURL, "tok")
+		return status == http.StatusTooManyRequests
+	})
+	if status := <-first; status != http.StatusOK {
+		t.Errorf("first request = %d; want 200", status)
 	}
 }
 
