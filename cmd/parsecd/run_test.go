@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,29 +169,36 @@ func TestTokenFile(t *testing.T) {
 func TestMaxConcurrent(t *testing.T) {
 	noLeaks(t)
 	file := writeFile(t, "e.json", validFile)
-	// Every upstream call takes 2 s, so the first request holds the one
-	// slot while the second arrives.
-	r := startRun(t, []string{"--emulate", file, "--port", "0", "--latency", "2s", "--max-concurrent", "1"},
+	// No caching and 2 s per upstream call: every request holds the one
+	// slot for 2 s, so of requests sent together one is served and the
+	// others are refused.
+	r := startRun(t, []string{"--emulate", file, "--port", "0", "--latency", "2s", "--ttl", "0", "--max-concurrent", "1"},
 		envMap("AWS_SESSION_TOKEN", "tok"), nil)
 	paramURL := r.url + "/systemsmanager/parameters/get?name=%2Fp"
-	first := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest("GET", paramURL, nil)
-		req.Header.Set("X-Aws-Parameters-Secrets-Token", "tok")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			first <- 0
-			return
-		}
-		resp.Body.Close()
-		first <- resp.StatusCode
-	}()
-	eventually(t, "a 429 while the first request holds the only slot", func() bool {
-		status, _ := get(t, paramURL, "tok")
-		return status == http.StatusTooManyRequests
-	})
-	if status := <-first; status != http.StatusOK {
-		t.Errorf("first request = %d; want 200", status)
+	const n = 5
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			req, _ := http.NewRequest("GET", paramURL, nil)
+			req.Header.Set("X-Aws-Parameters-Secrets-Token", "tok")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[http.StatusOK] < 1 || count[http.StatusTooManyRequests] < 1 || count[http.StatusOK]+count[http.StatusTooManyRequests] != n {
+		t.Errorf("statuses of %d requests sent together with --max-concurrent 1 = %v; want some 200 and some 429, nothing else", n, count)
 	}
 }
 
