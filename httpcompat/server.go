@@ -35,8 +35,13 @@ type Server struct {
 	ln   net.Listener
 	log  *slog.Logger
 	done chan struct{} // closed when Serve has returned
-	once sync.Once
-	err  error // Serve's error other than http.ErrServerClosed; read after done
+	// conns counts the connections whose goroutine has not ended. net/http
+	// keeps a connection's goroutine for up to 500 ms after it answered an
+	// unreadable request (closeWriteAndWait), past Shutdown and Close; they
+	// wait on conns so that nothing the server started outlives them.
+	conns sync.WaitGroup
+	once  sync.Once
+	err   error // Serve's error other than http.ErrServerClosed; read after done
 }
 
 // ServerOption configures [Listen].
@@ -103,6 +108,7 @@ func Listen(addr string, h http.Handler, opts ...ServerOption) (*Server, error) 
 		IdleTimeout:       DefaultIdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(cfg.logger.Handler(), slog.LevelWarn),
+		ConnState:         s.trackConn,
 	}
 	go func() {
 		defer close(s.done)
@@ -149,6 +155,31 @@ func limit(h http.Handler, n int) http.Handler {
 	})
 }
 
+// trackConn counts connections in and out. Serve reports StateNew before it
+// starts a connection's goroutine (and before Serve returns), and every
+// connection ends in StateClosed or StateHijacked, so once Serve has returned
+// s.conns.Wait waits for exactly the connections it accepted.
+func (s *Server) trackConn(_ net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateNew:
+		s.conns.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		s.conns.Done()
+	}
+}
+
+// waitConns waits until every connection's goroutine has ended or ctx ends.
+func (s *Server) waitConns(ctx context.Context) error {
+	ended := make(chan struct{})
+	go func() { s.conns.Wait(); close(ended) }()
+	select {
+	case <-ended:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Addr returns the address the server is bound to, for example
 // "127.0.0.1:2773".
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -157,12 +188,16 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) URL() string { return "http://" + s.Addr() }
 
 // Shutdown stops accepting connections and waits, until ctx ends, for the
-// requests in progress to finish; then the serving goroutine has ended. It
+// requests in progress to finish and every connection's goroutine to end;
+// then the serving goroutine has ended too. It
 // returns ctx's error if ctx ended first (call [Server.Close] then), or the
 // error that stopped the server unexpectedly, if any.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	<-s.done // Serve returns as soon as Shutdown has closed the listener
+	if err == nil {
+		err = s.waitConns(ctx)
+	}
 	s.stopped()
 	if err != nil {
 		return err
@@ -171,10 +206,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // Close stops the server at once, closing every connection, and waits for
-// the serving goroutine to end.
+// the serving goroutine and every connection's goroutine to end (a
+// connection's goroutine ends when its handler returns, and at most 500 ms
+// after its connection was closed).
 func (s *Server) Close() error {
 	err := s.srv.Close()
 	<-s.done
+	s.conns.Wait()
 	s.stopped()
 	if err != nil {
 		return err
