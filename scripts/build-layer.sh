@@ -18,8 +18,8 @@ mkdir -p "$dist"
 
 for arch in amd64 arm64; do
 	mkdir -p "$work/$arch/extensions"
-	(cd "$root" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch \
-		go build -trimpath -ldflags='-s -w' -o "$work/$arch/extensions/parsecd" ./cmd/parsecd)
+	(cd "$root/cmd/parsecd" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch \
+		go build -trimpath -ldflags='-s -w' -o "$work/$arch/extensions/parsecd" .)
 	chmod 755 "$work/$arch/extensions/parsecd"
 	out="$dist/parsecd-layer-$arch.zip"
 	rm -f "$out"
