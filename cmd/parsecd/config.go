@@ -58,6 +58,7 @@ type config struct {
 	maxConcurrent   int       // requests served at once; more get 429
 	env             cache.Env // with --port, --log-level and --ttl applied
 	reloadEvery     time.Duration
+	obs             observability // --metrics, --debug-route, --emf (metrics.go)
 }
 
 // usageError is a configuration problem: exit 2.
@@ -125,6 +126,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		ttl       = fs.String("ttl", "", "cache every value for `DURATION` (e.g. 90s, 15m; 0 disables caching) (SSM_PARAMETER_STORE_TTL and SECRETS_MANAGER_TTL, default 300s)")
 		maxConc   = fs.String("max-concurrent", "", "serve at most `N` requests at once, answering 429 beyond (PARSECD_MAX_CONCURRENT, default "+strconv.Itoa(httpcompat.DefaultMaxConcurrent)+")")
 	)
+	obsFlags := addObservabilityFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -204,6 +206,9 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		insecureNoToken: *noToken,
 		maxConcurrent:   maxConcurrent,
 		reloadEvery:     time.Second,
+	}
+	if c.obs, err = obsFlags.parse(set, getenv); err != nil {
+		return nil, err
 	}
 	if set["token-file"] && c.tokenFile == "" {
 		return nil, usagef("--token-file: empty path")

@@ -81,6 +81,20 @@
 //
 //	emulate.json:7:15: parameters[2].type: must be String, StringList or SecureString, not "Str"
 //
+// # Metrics
+//
+// Off by default, each behind a switch (metrics.go): --metrics
+// (PARSECD_METRICS=TRUE) serves the cache's counters as Prometheus text on
+// GET /metrics (parsec_hits_total, ..., parsec_entries); --debug-route
+// (PARSECD_DEBUG_ROUTE=TRUE) serves goroutines, heap and the counters as
+// JSON on GET /parsec/v1/debug; both behind the same checks and token as
+// the other routes, and neither ever shows a name or a value. --emf
+// (PARSECD_EMF=TRUE) writes the counters as one CloudWatch embedded metric
+// format line to stdout at shutdown (namespace --emf-namespace or
+// PARSECD_EMF_NAMESPACE, default parsec; dimension FunctionName from
+// AWS_LAMBDA_FUNCTION_NAME when set), and --emf-interval DURATION
+// (PARSECD_EMF_INTERVAL) one more every DURATION while serving.
+//
 // # Exit status
 //
 // 0 after a clean shutdown (SHUTDOWN event, SIGINT, SIGTERM) or --help;

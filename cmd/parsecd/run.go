@@ -55,7 +55,7 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		name = filepath.Base(args[0])
 		args = args[1:]
 	}
-	r := &runner{name: name, getenv: getenv, stderr: stderr, hooks: hooks}
+	r := &runner{name: name, getenv: getenv, stdout: stdout, stderr: stderr, hooks: hooks}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -85,6 +85,7 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 type runner struct {
 	name   string
 	getenv func(string) string
+	stdout io.Writer // EMF lines (metrics.go)
 	stderr io.Writer
 	hooks  *runHooks
 	cfg    *config
@@ -155,13 +156,14 @@ func (r *runner) serve(ctx context.Context) int {
 		h       http.Handler
 		closeFn func()
 		emu     *emulator
+		stats   func() cache.Stats
 	)
 	if cfg.emulate != "" {
 		emu = &emulator{file: cfg.emulate, latencyMin: cfg.latencyMin, latencyMax: cfg.latencyMax, build: build, cacheOpts: copts, log: r.log}
 		if err := emu.start(); err != nil {
 			return r.initFailed(ctx, exitUsage, reasonConfig, err)
 		}
-		h, closeFn = emu, emu.close
+		h, closeFn, stats = emu, emu.close, emu.stats
 	} else {
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
@@ -178,12 +180,14 @@ func (r *runner) serve(ctx context.Context) int {
 			_ = c.Close()
 			return r.initFailed(ctx, exitUsage, reasonConfig, err)
 		}
-		closeFn = func() { _ = c.Close() }
+		closeFn, stats = func() { _ = c.Close() }, c.Stats
 	}
+	h, stopMetrics := r.observe(h, stats)
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.env.HTTPPort))
 	srv, err := httpcompat.Listen(addr, h, httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent))
 	if err != nil {
+		stopMetrics()
 		closeFn()
 		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on %s (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", addr, err))
 	}
@@ -209,6 +213,7 @@ func (r *runner) serve(ctx context.Context) int {
 			r.log.Warn("parsecd: graceful shutdown cut short", "error", err.Error())
 			_ = srv.Close()
 		}
+		stopMetrics()
 		closeFn()
 		r.log.Info("parsecd: stopped")
 	}
