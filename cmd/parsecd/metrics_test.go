@@ -339,3 +339,51 @@ func TestObservabilityUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestEMFAtShutdownEvent runs parsecd as an extension with PARSECD_EMF:
+// the SHUTDOWN event writes one EMF line with the counters to stdout.
+func TestEMFAtShutdownEvent(t *testing.T) {
+	noLeaks(t)
+	port := freePort(t)
+	f, api := newFakeRuntime(t, port)
+	file := writeFile(t, "e.json", validFile)
+	r, stdout := startRunOut(t, []string{"--emulate", file, "--port", itoa(port)},
+		envMap("AWS_LAMBDA_RUNTIME_API", api, "AWS_SESSION_TOKEN", "tok", envEMF, "TRUE", envFunctionName, "orders"))
+	for range 3 {
+		if status, _ := get(t, r.url+"/systemsmanager/parameters/get?name=%2Fp", "tok"); status != 200 {
+			t.Fatalf("GET /p = %d; want 200", status)
+		}
+	}
+	if stdout.String() != "" {
+		t.Errorf("stdout before SHUTDOWN = %q; want nothing (no --emf-interval)", stdout.String())
+	}
+	f.events <- `{"eventType":"SHUTDOWN","deadlineMs":1,"shutdownReason":"spindown"}`
+	select {
+	case code := <-r.code:
+		r.code <- code
+		if code != exitOK {
+			t.Errorf("exit code after SHUTDOWN = %d; want %d", code, exitOK)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("parsecd did not exit after SHUTDOWN; stderr:\n%s", r.stderr)
+	}
+	var doc struct {
+		AWS struct {
+			Timestamp         int64
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+			}
+		} `json:"_aws"`
+		FunctionName          string
+		Hits, Misses, Entries float64
+	}
+	line := stdout.String()
+	if err := json.Unmarshal([]byte(line), &doc); err != nil || strings.Count(line, "\n") != 1 {
+		t.Fatalf("stdout after SHUTDOWN = %q (%v); want one EMF line", line, err)
+	}
+	if doc.FunctionName != "orders" || len(doc.AWS.CloudWatchMetrics) != 1 || doc.AWS.CloudWatchMetrics[0].Dimensions[0][0] != "FunctionName" ||
+		doc.Hits != 2 || doc.Misses != 1 || doc.Entries != 1 || doc.AWS.Timestamp == 0 {
+		t.Errorf("EMF line %s: want FunctionName orders, 2 hits, 1 miss, 1 entry", line)
+	}
+}
