@@ -107,7 +107,7 @@ func (f *observabilityFlags) parse(set map[string]bool, getenv func(string) stri
 	o.functionName = strings.TrimSpace(getenv(envFunctionName))
 	if o.emf {
 		if _, err := o.emfWriter(nil); err != nil {
-			return o, usagef("%s", strings.TrimPrefix(err.Error(), "emf: "))
+			return o, usagef("EMF: %s", strings.TrimPrefix(err.Error(), "emf: "))
 		}
 	}
 	return o, nil
