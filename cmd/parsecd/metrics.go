@@ -142,10 +142,8 @@ func (o observability) emfWriter(out io.Writer) (*emf.Writer, error) {
 	return emf.New(out, o.emfNamespace, opts...)
 }
 
-// observe wraps h with the opt-in routes and starts the EMF interval
-// writer. The returned stop ends the writer and writes the shutdown line;
-// call it once, after the server has shut down.
-func (r *runner) observe(h http.Handler, stats func() cache.Stats) (http.Handler, func()) {
+// routes wraps h with the opt-in routes, if any.
+func (r *runner) routes(h http.Handler, stats func() cache.Stats) http.Handler {
 	o := r.cfg.obs
 	routes := map[string]http.Handler{}
 	if o.metrics {
@@ -154,23 +152,31 @@ func (r *runner) observe(h http.Handler, stats func() cache.Stats) (http.Handler
 	if o.debug {
 		routes[routeDebug] = debugHandler(stats)
 	}
-	if len(routes) > 0 {
-		h = gate(h, routes)
+	if len(routes) == 0 {
+		return h
 	}
+	return gate(h, routes)
+}
+
+// startEMF starts the EMF interval writer, if asked for. The returned stop
+// ends it and writes the shutdown line; call it once, after the server has
+// shut down.
+func (r *runner) startEMF(stats func() cache.Stats) (stop func()) {
+	o := r.cfg.obs
 	if !o.emf {
-		return h, func() {}
+		return func() {}
 	}
 	w, err := o.emfWriter(r.stdout)
 	if err != nil { // checked in parse
 		r.log.Error("parsecd: EMF disabled", "error", err.Error())
-		return h, func() {}
+		return func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	if o.emfInterval > 0 {
 		wg.Go(func() { _ = w.Run(ctx, o.emfInterval, stats) })
 	}
-	return h, func() {
+	return func() {
 		cancel()
 		wg.Wait()
 		if err := w.Write(stats()); err != nil {
@@ -185,7 +191,8 @@ func (r *runner) observe(h http.Handler, stats func() cache.Stats) (http.Handler
 // every check (no X-Forwarded-For, a loopback Host, the token, GET), so a
 // 404 lets the route serve, and any other answer (401, 403, 405, 400) is
 // sent as h wrote it: the same token and the same bytes as every other
-// route, with no second copy of the token.
+// route, with no second copy of the token. (At log level DEBUG, h logs the
+// probe's 404 as a refused request.)
 func gate(h http.Handler, routes map[string]http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, ok := routes[r.URL.EscapedPath()]

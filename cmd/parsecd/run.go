@@ -182,12 +182,11 @@ func (r *runner) serve(ctx context.Context) int {
 		}
 		closeFn, stats = func() { _ = c.Close() }, c.Stats
 	}
-	h, stopMetrics := r.observe(h, stats)
+	h = r.routes(h, stats)
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.env.HTTPPort))
 	srv, err := httpcompat.Listen(addr, h, httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent))
 	if err != nil {
-		stopMetrics()
 		closeFn()
 		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on %s (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", addr, err))
 	}
@@ -198,6 +197,7 @@ func (r *runner) serve(ctx context.Context) int {
 	for _, n := range cfg.env.Notes() {
 		r.log.Info("parsecd: " + n)
 	}
+	stopEMF := r.startEMF(stats)
 
 	wctx, stopWatch := context.WithCancel(ctx)
 	var watching sync.WaitGroup
@@ -213,7 +213,7 @@ func (r *runner) serve(ctx context.Context) int {
 			r.log.Warn("parsecd: graceful shutdown cut short", "error", err.Error())
 			_ = srv.Close()
 		}
-		stopMetrics()
+		stopEMF()
 		closeFn()
 		r.log.Info("parsecd: stopped")
 	}

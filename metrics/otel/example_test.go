@@ -42,7 +42,9 @@ func Example() {
 				fmt.Println(m.Name, d.DataPoints[0].Value)
 			}
 		case metricdata.Gauge[int64]:
-			fmt.Println(m.Name, d.DataPoints[0].Value)
+			if m.Name == "parsec.cache.entries" {
+				fmt.Println(m.Name, d.DataPoints[0].Value)
+			}
 		}
 	}
 	// Output:
