@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	maxPage     = 10        // SSM GetParametersByPath: MaxResults 1–10, 10 when absent
+	maxPage     = 10         // SSM GetParametersByPath: MaxResults 1–10, 10 when absent
 	tokenPrefix = "parsec1." // NextToken of a page the middleware served: the offset follows
 )
 

@@ -99,7 +99,9 @@ func TestErrorsAreTheSDKs(t *testing.T) {
 			t.Errorf("read %d: errors.Is(err, cache.ErrNotFound) = false for %v", i, err)
 		}
 		// The same text as the SDK's, but for the request id.
-		strip := func(s string) string { return s[:strings.Index(s, "RequestID:")] + s[strings.Index(s, ", ParameterNotFound"):] }
+		strip := func(s string) string {
+			return s[:strings.Index(s, "RequestID:")] + s[strings.Index(s, ", ParameterNotFound"):]
+		}
 		if got, w := strip(err.Error()), strip(want.Error()); got != w {
 			t.Errorf("read %d: message %q; want %q", i, got, w)
 		}
