@@ -30,7 +30,7 @@
 //     cache rejects (so SSM's or Secrets Manager's own validation error
 //     comes back), calls in another Region than the one installed, calls
 //     with [BypassSSM] or [BypassSecretsManager], and every call after the
-//     cache is closed unless its answer is still in memory.
+//     cache is closed.
 //   - Writes through such a client (PutParameter, DeleteParameter(s),
 //     Label/UnlabelParameterVersion, CreateSecret, PutSecretValue,
 //     UpdateSecret, UpdateSecretVersionStage, DeleteSecret, RotateSecret,

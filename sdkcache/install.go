@@ -25,8 +25,7 @@ const MiddlewareID = "parsec.Cache"
 // none it has parsec's defaults (the extension's: 300 s TTL, 1000 entries).
 // Install does no I/O. Clients built from *cfg before the call are not
 // affected. The caller should Close the cache when done; clients keep
-// working after that, reading what is still in memory and passing the
-// rest upstream.
+// working after that, every call going upstream.
 func Install(cfg *aws.Config, opts ...cache.Option) (*cache.Cache, error) {
 	c, err := cache.New(Source(*cfg), opts...)
 	if err != nil {

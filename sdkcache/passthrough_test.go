@@ -83,3 +83,30 @@ func TestPassThrough(t *testing.T) {
 		})
 	}
 }
+
+// TestAfterClose: clients keep working after the cache is closed; every
+// call goes upstream (the closed store holds nothing any more).
+func TestAfterClose(t *testing.T) {
+	srv, cfg, c := setup(t)
+	seed(t, srv, "/app/held", "h")
+	seed(t, srv, "/app/new", "n")
+	client := ssm.NewFromConfig(cfg)
+	if _, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/app/held")}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	srv.ResetCounters()
+	for range 3 {
+		out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/app/held")})
+		if err != nil || aws.ToString(out.Parameter.Value) != "h" {
+			t.Fatalf("GetParameter(/app/held) after Close = %v", err)
+		}
+		out, err = client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/app/new")})
+		if err != nil || aws.ToString(out.Parameter.Value) != "n" {
+			t.Fatalf("GetParameter(/app/new) after Close = %v", err)
+		}
+	}
+	if held, fresh := srv.CallsFor("GetParameter", "/app/held"), srv.CallsFor("GetParameter", "/app/new"); held != 3 || fresh != 3 {
+		t.Errorf("upstream calls after Close: held %d, new %d; want 3 and 3", held, fresh)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -111,7 +110,7 @@ func TestREADMEMigrationSnippets(t *testing.T) {
 	if err := os.WriteFile(ovFile, ov, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-overlay", ovFile, "-gcflags=-e", "-o", os.DevNull, "./testdata/readme")
+	cmd := exec.Command(goTool(t), "build", "-overlay", ovFile, "-gcflags=-e", "-o", os.DevNull, "./testdata/readme")
 	out, _ := cmd.CombinedOutput()
 	for _, line := range strings.Split(string(out), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") || strings.Contains(line, "declared and not used") ||
@@ -123,4 +122,14 @@ func TestREADMEMigrationSnippets(t *testing.T) {
 	if t.Failed() {
 		t.Logf("generated source:\n%s", src.String())
 	}
+}
+
+// goTool returns the go command that runs this test: the one on PATH.
+func goTool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command on PATH: %v", err)
+	}
+	return p
 }
