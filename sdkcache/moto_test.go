@@ -2,6 +2,7 @@ package sdkcache_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -117,5 +118,64 @@ func TestAgainstMoto(t *testing.T) {
 	_, err = client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/app/missing")})
 	if code(err) != "ParameterNotFound" {
 		t.Errorf("GetParameter(/app/missing) = %v; want ParameterNotFound", err)
+	}
+
+	// The batch and path reads answer what moto answers without the cache.
+	direct := srv.SSM()
+	for _, n := range []string{"/app/x/1", "/app/x/2", "/app/x/3/deep"} {
+		if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(n), Value: aws.String("v" + n), Type: ssmtypes.ParameterTypeString}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := func(ps []ssmtypes.Parameter) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, aws.ToString(p.Name)+"="+aws.ToString(p.Value))
+		}
+		slices.Sort(out)
+		return out
+	}
+	in := &ssm.GetParametersInput{Names: []string{"/app/x/1", "/app/none", "/app/x/2"}}
+	want, err := direct.GetParameters(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		got, err := client.GetParameters(ctx, in)
+		if err != nil || !slices.Equal(names(got.Parameters), names(want.Parameters)) || !slices.Equal(got.InvalidParameters, want.InvalidParameters) {
+			t.Errorf("GetParameters = %v %v, %v; want %v %v", names(got.Parameters), got.InvalidParameters, err, names(want.Parameters), want.InvalidParameters)
+		}
+	}
+	for _, rec := range []bool{false, true} {
+		pin := &ssm.GetParametersByPathInput{Path: aws.String("/app/x"), Recursive: aws.Bool(rec)}
+		var wantAll, gotAll []ssmtypes.Parameter
+		for p := ssm.NewGetParametersByPathPaginator(direct, pin); p.HasMorePages(); {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAll = append(wantAll, page.Parameters...)
+		}
+		for p := ssm.NewGetParametersByPathPaginator(client, pin); p.HasMorePages(); {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotAll = append(gotAll, page.Parameters...)
+		}
+		if !slices.Equal(names(gotAll), names(wantAll)) {
+			t.Errorf("GetParametersByPath(recursive %v) = %v; want %v", rec, names(gotAll), names(wantAll))
+		}
+	}
+	bin := &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"app/s", "app/none"}}
+	wantB, err := secretsmanager.NewFromConfig(srv.Config()).BatchGetSecretValue(ctx, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotB, err := sm.BatchGetSecretValue(ctx, bin)
+	if err != nil || len(gotB.SecretValues) != len(wantB.SecretValues) || len(gotB.Errors) != len(wantB.Errors) ||
+		aws.ToString(gotB.SecretValues[0].SecretString) != aws.ToString(wantB.SecretValues[0].SecretString) {
+		t.Errorf("BatchGetSecretValue = %d values and %d errors, %v; want %d and %d, with moto's value",
+			len(gotB.SecretValues), len(gotB.Errors), err, len(wantB.SecretValues), len(wantB.Errors))
 	}
 }
