@@ -173,9 +173,12 @@ func TestAgainstMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	gotB, err := sm.BatchGetSecretValue(ctx, bin)
-	if err != nil || len(gotB.SecretValues) != len(wantB.SecretValues) || len(gotB.Errors) != len(wantB.Errors) ||
+	if err != nil {
+		t.Fatalf("BatchGetSecretValue: %v", err)
+	}
+	if len(gotB.SecretValues) != len(wantB.SecretValues) || len(gotB.Errors) != len(wantB.Errors) ||
 		aws.ToString(gotB.SecretValues[0].SecretString) != aws.ToString(wantB.SecretValues[0].SecretString) {
-		t.Errorf("BatchGetSecretValue = %d values and %d errors, %v; want %d and %d, with moto's value",
-			len(gotB.SecretValues), len(gotB.Errors), err, len(wantB.SecretValues), len(wantB.Errors))
+		t.Errorf("BatchGetSecretValue = %d values and %d errors; want %d and %d, with moto's value",
+			len(gotB.SecretValues), len(gotB.Errors), len(wantB.SecretValues), len(wantB.Errors))
 	}
 }
