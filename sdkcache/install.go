@@ -77,5 +77,5 @@ func remove(s *middleware.Stack) error {
 // Attach to a config answers.
 func (m *mw) add(s *middleware.Stack) error {
 	_, _ = s.Initialize.Remove(MiddlewareID)
-	return s.Initialize.Add(middleware.InitializeMiddlewareFunc(MiddlewareID, m.handle), middleware.After)
+	return s.Initialize.Add(m, middleware.After) // m itself: no allocation per call
 }

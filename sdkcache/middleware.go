@@ -21,10 +21,13 @@ type mw struct {
 	region string // the Region of the cache's own clients
 }
 
-// handle runs at the end of the Initialize step, after the SDK validated
-// the input and before it serializes anything: an answer from memory
-// skips the request, the signature and the network.
-func (m *mw) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+// ID returns [MiddlewareID].
+func (*mw) ID() string { return MiddlewareID }
+
+// HandleInitialize runs at the end of the Initialize step, after the SDK
+// validated the input and before it serializes anything: an answer from
+// memory skips the request, the signature and the network.
+func (m *mw) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	if awsmiddleware.GetRegion(ctx) != m.region {
 		return next.HandleInitialize(ctx, in) // another Region: not what the cache holds
 	}
