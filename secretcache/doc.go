@@ -1,8 +1,9 @@
-// Package secretcache is a drop-in for aws-secretsmanager-caching-go
+// Package secretcache is a drop-in for aws-secretsmanager-caching-go v2
 // (import path github.com/aws/aws-secretsmanager-caching-go/v2/secretcache,
-// and the v1 module's github.com/aws/aws-secretsmanager-caching-go/secretcache
-// for code on SDK v2): the same exported names and signatures, backed by
-// parsec's cache, so that changing the import path is the whole migration.
+// the version built on the AWS SDK for Go v2): the same exported names and
+// signatures, backed by parsec's cache, so that changing the import path is
+// the whole migration. (Its v1 module takes SDK v1 clients; code on it
+// moves to SDK v2 first.)
 //
 //	import "github.com/parsec-go/parsec/secretcache" // was github.com/aws/aws-secretsmanager-caching-go/v2/secretcache
 //
