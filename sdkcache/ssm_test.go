@@ -15,6 +15,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/sdkcache"
+	"github.com/parsec-go/parsec/source/sourcetest"
 )
 
 // TestGetParameterHits is the first done-when against the fake:
@@ -180,5 +182,32 @@ func TestGetParametersByPath(t *testing.T) {
 	}
 	if _, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/app/p07")}); err != nil || srv.Calls("GetParameter") != 0 {
 		t.Errorf("GetParameter(/app/p07) after the listing: %v, %d upstream calls; want a hit", err, srv.Calls("GetParameter"))
+	}
+}
+
+func TestTransientErrorIsTheSDKs(t *testing.T) {
+	srv, cfg, _ := setup(t)
+	seed(t, srv, "/app/t", "v")
+	srv.Inject(sourcetest.Fault{Op: "GetParameter", Name: "/app/t", Code: "ThrottlingException", Times: 1})
+	client := ssm.NewFromConfig(cfg)
+	_, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/app/t")})
+	var oe *smithy.OperationError
+	if code(err) != "ThrottlingException" || !errors.As(err, &oe) || !errors.Is(err, cache.ErrThrottled) {
+		t.Fatalf("throttled GetParameter = %v; want ThrottlingException in an OperationError, matching cache.ErrThrottled", err)
+	}
+	if out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/app/t")}); err != nil || aws.ToString(out.Parameter.Value) != "v" {
+		t.Errorf("GetParameter after one throttle = %v; want the value", err)
+	}
+}
+
+func TestInstallRejectsBadOptions(t *testing.T) {
+	srv := sourcetest.NewInMemory()
+	defer srv.Close()
+	cfg := srv.Config()
+	if _, err := sdkcache.Install(&cfg, cache.WithTTL(-1)); err == nil {
+		t.Fatal("Install(WithTTL(-1)) = nil error")
+	}
+	if len(cfg.APIOptions) != 0 {
+		t.Errorf("a failed Install changed the config: %d API options", len(cfg.APIOptions))
 	}
 }
