@@ -17,14 +17,18 @@ func TestUnreachableCacheIsReleased(t *testing.T) {
 	client := srv.SecretsManager()
 	runtime.GC()
 	before := runtime.NumGoroutine()
-	for range 20 {
-		if _, err := secretcache.New(func(c *secretcache.Cache) { c.Client = client }); err != nil {
+	held := make([]*secretcache.Cache, 20)
+	for i := range held {
+		c, err := secretcache.New(func(c *secretcache.Cache) { c.Client = client })
+		if err != nil {
 			t.Fatal(err)
 		}
+		held[i] = c
 	}
 	if n := runtime.NumGoroutine(); n < before+20 {
-		t.Fatalf("%d goroutines after 20 caches, %d before: the store starts none?", n, before)
+		t.Fatalf("%d goroutines with 20 caches, %d before: the store starts none?", n, before)
 	}
+	runtime.KeepAlive(held)
 	for i := 0; i < 1000 && runtime.NumGoroutine() > before+2; i++ {
 		runtime.GC()
 		runtime.Gosched()
