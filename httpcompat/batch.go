@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -56,6 +57,9 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 	}
 	reqs := make([]cache.ParameterRequest, len(names))
 	for i, n := range names {
+		if strings.HasPrefix(n, referencePrefix) && !withDecryption {
+			return nil, errReferenceNeedsDecryption
+		}
 		reqs[i] = cache.ParameterRequest{Name: n, WithDecryption: withDecryption}
 	}
 	return reqs, nil

@@ -24,7 +24,8 @@ type clientResult struct {
 	Parameter          string `json:"parameter"`
 	Secret             string `json:"secret"`
 	NotFoundStatus     int    `json:"notFoundStatus"`
-	NotFoundType       string `json:"notFoundType"`
+	NotFoundType       string `json:"notFoundType"` // from the x-amzn-errortype header
+	NotFoundBody       string `json:"notFoundBody"`
 	UnauthorizedStatus int    `json:"unauthorizedStatus"`
 	UnauthorizedBody   string `json:"unauthorizedBody"`
 }
@@ -34,6 +35,7 @@ var wantClientResult = clientResult{
 	Secret:             secretValue,
 	NotFoundStatus:     400,
 	NotFoundType:       "ParameterNotFound",
+	NotFoundBody:       "an unexpected error occurred while executing request",
 	UnauthorizedStatus: 401,
 	UnauthorizedBody:   "bad session token or header key",
 }

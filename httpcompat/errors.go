@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/parsec-go/parsec/cache"
@@ -27,7 +28,8 @@ import (
 //   - anything else: 500 with a generic message.
 //
 // Messages hold the operation, the name, the AWS code and AWS's own message
-// (which names, never values); never a value or the token.
+// (which names, never values); never a value or the token. They go in the
+// [ErrorMessageHeader] header, and in the body only with [WithJSONErrors].
 func errorStatus(err error) (status int, code, msg string) {
 	var re *cache.RequestError
 	var se *source.Error
@@ -52,6 +54,14 @@ func errorStatus(err error) (status int, code, msg string) {
 
 func sourceStatus(e *source.Error) (int, string, string) {
 	msg := e.Error()
+	if timedOut(e) {
+		// source.Error says "unavailable" for every kind of unavailability;
+		// say what happened.
+		msg = e.Op + " " + strconv.Quote(e.Name) + ": timed out"
+		if e.Code != "" {
+			msg += " (" + e.Code + ")"
+		}
+	}
 	if m := sanitize(e.Message); m != "" {
 		msg += ": " + m
 	}
@@ -106,4 +116,55 @@ func sanitize(m string) string {
 		m = strings.ToValidUTF8(m[:max], "") + "…"
 	}
 	return strings.TrimSpace(m)
+}
+
+// The plain-text bodies of error replies. For the statuses the extension
+// has, its bytes; for the statuses parsec adds, a fixed sentence per status
+// that quotes nothing of the request (the detail is in the headers).
+const (
+	// upstreamErrorBody is the extension's answer (400, text/plain) to every
+	// error of the upstream call, recorded from the real extension.
+	upstreamErrorBody = "an unexpected error occurred while executing request"
+	throttledBody     = "too many requests: the upstream service throttled the read; retry later"
+	badGatewayBody    = "the upstream service failed or could not be reached"
+	timeoutBody       = "the upstream call timed out"
+	closedBody        = "the server is shutting down"
+	canceledBody      = "the request was canceled"
+	noSourceBody      = "this server has no upstream client for this kind of read"
+	internalBody      = "internal error"
+)
+
+// upstreamText returns the plain-text body for a failed read: the
+// extension's text for a 400 (whatever the cause: the extension sends
+// every upstream error as that 400), a fixed text for the others.
+func upstreamText(status int, code string) string {
+	switch status {
+	case http.StatusBadRequest:
+		return upstreamErrorBody
+	case http.StatusTooManyRequests:
+		return throttledBody
+	case http.StatusBadGateway:
+		return badGatewayBody
+	case http.StatusGatewayTimeout:
+		return timeoutBody
+	case http.StatusServiceUnavailable:
+		if code == "RequestCanceled" {
+			return canceledBody
+		}
+		return closedBody
+	case http.StatusNotImplemented:
+		return noSourceBody
+	}
+	return internalBody
+}
+
+// headerText makes a message safe as a header value: printable ASCII only
+// (sanitize has removed control characters; anything else becomes '?').
+func headerText(m string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r >= 0x7f {
+			return '?'
+		}
+		return r
+	}, sanitize(m))
 }

@@ -1,6 +1,7 @@
 package httpcompat
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -140,8 +141,8 @@ func FuzzHandler(f *testing.F) {
 		if w.Code == http.StatusOK && uri.EscapedPath() != "/ping" && !strings.HasPrefix(w.Body.String(), "{") {
 			t.Fatalf("200 body %q is not JSON", w.Body)
 		}
-		if w.Code != http.StatusOK && w.Code != http.StatusUnauthorized && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
-			t.Fatalf("%d with Content-Type %q", w.Code, w.Header().Get("Content-Type"))
+		if w.Code != http.StatusOK && (w.Header().Get("Content-Type") != "text/plain" || w.Header().Get(ErrorTypeHeader) == "" || json.Valid(w.Body.Bytes())) {
+			t.Fatalf("%d with Content-Type %q, %s %q, body %q; want a plain-text body and the error type", w.Code, w.Header().Get("Content-Type"), ErrorTypeHeader, w.Header().Get(ErrorTypeHeader), w.Body)
 		}
 	})
 }

@@ -59,11 +59,12 @@ func TestRecordedCopyIsCurrent(t *testing.T) {
 	}
 }
 
-// TestRecordedResponses sends each of the 15 recorded request paths through
+// TestRecordedResponses sends each of the 17 recorded request paths through
 // the handler, over a cache reading a sourcetest fake seeded with exactly the
-// recorded values: the 12 successes must match the extension byte for byte,
-// the 3 errors its status (their bodies are deliberately informative JSON
-// where the extension sent a fixed text).
+// recorded values, and compares the reply with the extension's byte for
+// byte: the 14 successes (JSON body, Content-Type application/json) and the
+// 3 errors (status 400, the extension's plain-text body, Content-Type
+// text/plain), with the default options.
 func TestRecordedResponses(t *testing.T) {
 	srv := sourcetest.NewServer()
 	t.Cleanup(srv.Close)
@@ -75,45 +76,88 @@ func TestRecordedResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := loadRecorded(t)
-	if len(cases) != 15 {
-		t.Fatalf("recorded cases = %d; want 15", len(cases))
+	if len(cases) != 17 {
+		t.Fatalf("recorded cases = %d; want 17", len(cases))
 	}
 	paths := make([]string, 0, len(cases))
 	for p := range cases {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	successes, errs := 0, 0
+	var successes, errs, identical int
 	for _, path := range paths {
 		rc := cases[path]
 		t.Run(path, func(t *testing.T) {
 			w := serve(h, request("GET", path, testToken))
+			wantStatus, wantType, wantBody := rc.Status, "text/plain", []byte(rc.Body)
 			if rc.Response == nil {
 				errs++
-				if w.Code != rc.Status {
-					t.Fatalf("GET %s = %d %s; want the recorded %d", path, w.Code, w.Body, rc.Status)
+			} else {
+				successes++
+				wantStatus, wantType = http.StatusOK, "application/json"
+				var b bytes.Buffer
+				if err := json.Compact(&b, rc.Response); err != nil {
+					t.Fatal(err)
 				}
+				wantBody = b.Bytes()
+			}
+			ok := true
+			if w.Code != wantStatus {
+				ok = false
+				t.Errorf("GET %s = %d; want the recorded %d", path, w.Code, wantStatus)
+			}
+			if got := w.Body.Bytes(); !bytes.Equal(got, wantBody) {
+				ok = false
+				t.Errorf("GET %s body\n got: %s\nwant: %s", path, got, wantBody)
+			}
+			if got := w.Header().Get("Content-Type"); got != wantType {
+				ok = false
+				t.Errorf("Content-Type = %q; want %q", got, wantType)
+			}
+			if rc.Response == nil {
 				e := errorOf(t, w)
-				t.Logf("recorded %q; we answer %s: %s", rc.Body, e.Type, e.Message)
-				return
+				t.Logf("the detail in the headers: %s: %s", e.Type, e.Message)
 			}
-			successes++
-			if w.Code != http.StatusOK {
-				t.Fatalf("GET %s = %d %s; want 200", path, w.Code, w.Body)
-			}
-			var want bytes.Buffer
-			if err := json.Compact(&want, rc.Response); err != nil {
-				t.Fatal(err)
-			}
-			if got := w.Body.Bytes(); !bytes.Equal(got, want.Bytes()) {
-				t.Errorf("GET %s body\n got: %s\nwant: %s", path, got, want.Bytes())
-			}
-			if got := w.Header().Get("Content-Type"); got != "application/json" {
-				t.Errorf("Content-Type = %q; want application/json", got)
+			if ok {
+				identical++
 			}
 		})
 	}
-	if successes != 12 || errs != 3 {
-		t.Errorf("ran %d successes and %d errors; want 12 and 3", successes, errs)
+	if successes != 14 || errs != 3 {
+		t.Errorf("ran %d successes and %d errors; want 14 and 3", successes, errs)
+	}
+	t.Logf("%d of %d recorded replies identical byte for byte (%d successes, %d errors)", identical, len(cases), successes, errs)
+}
+
+// TestRecordedErrorsJSON: with WithJSONErrors the three recorded errors keep
+// their status and carry AWS's JSON error shape instead.
+func TestRecordedErrorsJSON(t *testing.T) {
+	srv := sourcetest.NewServer()
+	t.Cleanup(srv.Close)
+	if err := sourcetest.SeedRecorded(srv); err != nil {
+		t.Fatalf("SeedRecorded: %v", err)
+	}
+	h, err := NewHandler(newCache(t, srv.Clients()), WithToken(testToken), WithJSONErrors())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"/systemsmanager/parameters/get?name=does-not-exist":                                         "ParameterNotFound",
+		"/systemsmanager/parameters/get?name=%2Flambda-ext-test-param%2Fdummy-string-list&version=0": "",
+		"/secretsmanager/get?secretId=dummy-string-secret&versionStage=DOESNOTEXIST":                 "ResourceNotFoundException",
+	}
+	for path, rc := range loadRecorded(t) {
+		if rc.Response != nil {
+			continue
+		}
+		w := serve(h, request("GET", path, testToken))
+		if w.Code != rc.Status || w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("GET %s with WithJSONErrors = %d %s %q; want %d application/json", path, w.Code, w.Header().Get("Content-Type"), w.Body, rc.Status)
+			continue
+		}
+		e := errorOf(t, w)
+		if code, ok := want[path]; !ok || code != "" && e.Type != code {
+			t.Errorf("GET %s: __type %q; want %q", path, e.Type, code)
+		}
 	}
 }

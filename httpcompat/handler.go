@@ -23,10 +23,25 @@ const (
 )
 
 // The extension's answer to a missing or wrong token, byte for byte.
+const unauthorizedBody = "bad session token or header key"
+
+// The headers of an error reply. The extension sends its error type only
+// with a 401; parsec sends both on every error reply, so the body can stay
+// the extension's.
 const (
-	unauthorizedBody = "bad session token or header key"
-	errorTypeHeader  = "X-Amzn-Errortype"
+	// ErrorTypeHeader carries the AWS error code of an error reply
+	// ("ParameterNotFound", "ThrottlingException", "ValidationException"…),
+	// as the extension's 401 carries "AccessDeniedException".
+	ErrorTypeHeader = "X-Amzn-Errortype"
+	// ErrorMessageHeader carries parsec's message for an error reply: the
+	// operation, the name, the AWS code and AWS's own message, or the
+	// query parameter and the rule it broke; printable ASCII, at most about
+	// 512 bytes; never a value or the token. The extension sends no such
+	// header.
+	ErrorMessageHeader = "X-Parsec-Error-Message"
 )
+
+const errorTypeHeader = ErrorTypeHeader
 
 // The routes.
 const (
@@ -41,10 +56,11 @@ const (
 // (or any http.Server bound to loopback). It is safe for concurrent use and
 // holds no resources of its own: closing the cache is the caller's job.
 type Handler struct {
-	cache   *cache.Cache
-	noToken bool
-	digest  [sha256.Size]byte // of the expected token; the token itself is not kept
-	log     *slog.Logger
+	cache      *cache.Cache
+	noToken    bool
+	jsonErrors bool
+	digest     [sha256.Size]byte // of the expected token; the token itself is not kept
+	log        *slog.Logger
 }
 
 // Option configures [NewHandler]. An Option that returns an error makes
@@ -55,6 +71,7 @@ type handlerConfig struct {
 	token    string
 	tokenSet bool
 	noToken  bool
+	json     bool
 	logger   *slog.Logger
 }
 
@@ -89,6 +106,21 @@ func WithoutTokenCheck() Option {
 	return func(c *handlerConfig) error { c.noToken = true; return nil }
 }
 
+// WithJSONErrors makes error replies carry AWS's JSON error shape,
+// {"__type":"ParameterNotFound","message":"..."} with Content-Type
+// application/json, instead of the extension's plain text. By default
+// (without it) every error reply is what the extension sends: status 400
+// with the text "an unexpected error occurred while executing request" for
+// an upstream error, 401 "bad session token or header key", Content-Type
+// text/plain; the code and message are in [ErrorTypeHeader] and
+// [ErrorMessageHeader] either way. Opt in only when every client checks
+// the status before decoding the body: a client that decodes any body into
+// the SDK's output type reads a JSON error as an empty success. The 401
+// keeps the extension's text even with this option.
+func WithJSONErrors() Option {
+	return func(c *handlerConfig) error { c.json = true; return nil }
+}
+
 // WithLogger sets where the handler logs (default: nowhere). Records carry
 // the route, the status, the AWS error code and the parameter or secret
 // name; never a value, the token or a request header.
@@ -120,7 +152,7 @@ func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cache: c, noToken: cfg.noToken, log: cfg.logger}
+	h := &Handler{cache: c, noToken: cfg.noToken, jsonErrors: cfg.json, log: cfg.logger}
 	if cfg.tokenSet {
 		h.digest = sha256.Sum256([]byte(cfg.token))
 	}
@@ -142,7 +174,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !allowedHost(r.Host) {
-		h.reply(r, w, "", http.StatusForbidden, "InvalidHost", "Host must be localhost, 127.0.0.1 or [::1] (any port)")
+		h.reply(r, w, "", http.StatusForbidden, "InvalidHost", "Host must be localhost, 127.0.0.1 or [::1], with a port from 1 to 65535 or none")
 		return
 	}
 	path := r.URL.EscapedPath()
@@ -213,23 +245,34 @@ func (h *Handler) authorized(r *http.Request) bool {
 	return n > 0 && ok == 1
 }
 
-// allowedHost reports whether host is localhost, 127.0.0.1 or [::1], with
-// or without a port: the defence against DNS rebinding.
+// allowedHost reports whether host is a loopback name (localhost in any
+// case, 127.0.0.1 or [::1]) without a port or with a port from 1 to 65535
+// in decimal: the defence against DNS rebinding. "localhost:" (an empty
+// port), "localhost:0" and "localhost:99999" are refused.
 func allowedHost(host string) bool {
-	name := host
+	name, port := host, ""
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
-		name = host[:i]
-		port := host[i+1:]
-		if len(port) > 5 {
+		name, port = host[:i], host[i+1:]
+		if !validPort(port) {
 			return false
-		}
-		for j := 0; j < len(port); j++ {
-			if port[j] < '0' || port[j] > '9' {
-				return false
-			}
 		}
 	}
 	return strings.EqualFold(name, "localhost") || name == "127.0.0.1" || name == "[::1]"
+}
+
+// validPort reports whether p is a decimal port from 1 to 65535.
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+		n = n*10 + int(p[i]-'0')
+	}
+	return n >= 1 && n <= 65535
 }
 
 func (h *Handler) serveParameter(w http.ResponseWriter, r *http.Request) {
@@ -295,11 +338,18 @@ func (h *Handler) methodNotAllowed(r *http.Request, w http.ResponseWriter) {
 	h.reply(r, w, "", http.StatusMethodNotAllowed, "MethodNotAllowed", "only GET is supported")
 }
 
-// fail answers a request rejected before the cache was asked.
+// fail answers a request rejected before the cache was asked: 400 with a
+// plain-text message naming the parameter, or, for a request the extension
+// would have sent upstream (re.upstream), the extension's own 400 text.
 func (h *Handler) fail(r *http.Request, w http.ResponseWriter, route string, err error) {
 	var re *requestError
 	if !errors.As(err, &re) {
 		h.reply(r, w, route, http.StatusBadRequest, "ValidationException", "invalid request")
+		return
+	}
+	if re.upstream {
+		h.logRefused(r, route, http.StatusBadRequest, "ValidationException")
+		h.writeError(w, http.StatusBadRequest, "ValidationException", re.Error(), upstreamErrorBody)
 		return
 	}
 	h.reply(r, w, route, http.StatusBadRequest, "ValidationException", re.Error())
@@ -316,18 +366,22 @@ func (h *Handler) upstreamFailed(r *http.Request, w http.ResponseWriter, route, 
 		h.log.LogAttrs(r.Context(), level, "httpcompat: read failed", slog.String("route", route),
 			slog.String("name", name), slog.Int("status", status), slog.String("code", code))
 	}
-	writeError(w, status, code, msg)
+	h.writeError(w, status, code, msg, upstreamText(status, code))
 }
 
 // reply writes and logs an error that did not come from the cache. Its log
 // record names the route and the status, not the message, which may quote
 // the request.
 func (h *Handler) reply(r *http.Request, w http.ResponseWriter, route string, status int, code, msg string) {
+	h.logRefused(r, route, status, code)
+	h.writeError(w, status, code, msg, msg)
+}
+
+func (h *Handler) logRefused(r *http.Request, route string, status int, code string) {
 	if h.log.Enabled(r.Context(), slog.LevelDebug) {
 		h.log.LogAttrs(r.Context(), slog.LevelDebug, "httpcompat: request refused", slog.String("route", route),
 			slog.Int("status", status), slog.String("code", code))
 	}
-	writeError(w, status, code, msg)
 }
 
 // errorBody is the shape of AWS's JSON errors, which the Secrets Manager
@@ -337,10 +391,25 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	body, _ := json.Marshal(errorBody{Type: code, Message: msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set(errorTypeHeader, code)
+// writeError writes an error reply: the code in [ErrorTypeHeader], the
+// message in [ErrorMessageHeader], and as the body either text (text/plain,
+// the default) or, with [WithJSONErrors], the JSON error shape.
+func (h *Handler) writeError(w http.ResponseWriter, status int, code, msg, text string) {
+	writeError(w, h != nil && h.jsonErrors, status, code, msg, text)
+}
+
+func writeError(w http.ResponseWriter, jsonBody bool, status int, code, msg, text string) {
+	hd := w.Header()
+	hd.Set(errorTypeHeader, code)
+	hd.Set(ErrorMessageHeader, headerText(msg))
+	var body []byte
+	if jsonBody {
+		body, _ = json.Marshal(errorBody{Type: code, Message: msg})
+		hd.Set("Content-Type", "application/json")
+	} else {
+		body = []byte(text)
+		hd.Set("Content-Type", "text/plain")
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

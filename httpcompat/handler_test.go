@@ -305,6 +305,17 @@ func TestHost(t *testing.T) {
 		{"::1", 403},
 		{"localhost:port", 403},
 		{"localhost:123456", 403},
+		{"localhost:99999", 403},
+		{"localhost:65536", 403},
+		{"localhost:0", 403},
+		{"localhost:", 403},
+		{"127.0.0.1:", 403},
+		{"[::1]:", 403},
+		{"[::1]:99999", 403},
+		{"localhost:+80", 403},
+		{"localhost:1", 200},
+		{"localhost:65535", 200},
+		{"LocalHost:2773", 200},
 		{"[::1]x", 403},
 	}
 	for _, tt := range tests {

@@ -35,7 +35,18 @@ type param struct {
 type requestError struct {
 	field string
 	rule  string
+	// upstream marks a request the extension would send to AWS and fail
+	// with AWS's error: it is answered with the extension's 400 text, the
+	// message going in the headers only.
+	upstream bool
 }
+
+// errReferenceNeedsDecryption refuses a read of /aws/reference/secretsmanager/
+// without withDecryption=true, which SSM refuses with a ValidationException
+// (the extension then answers its 400 text): answered locally, without an
+// upstream call.
+var errReferenceNeedsDecryption = &requestError{field: "withDecryption",
+	rule: "must be true to read a Secrets Manager secret through " + referencePrefix, upstream: true}
 
 func (e *requestError) Error() string { return e.field + ": " + e.rule }
 
@@ -218,6 +229,9 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 	if req.Refresh, err = q.boolean("refreshNow"); err != nil {
 		return req, err
 	}
+	if strings.HasPrefix(req.Name, referencePrefix) && !req.WithDecryption {
+		return req, errReferenceNeedsDecryption
+	}
 	version, vi := q.get("version")
 	label, li := q.get("label")
 	if version == "" {
@@ -235,7 +249,9 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 		case strings.HasPrefix(req.Name, referencePrefix):
 			req.Name += ":" + version // a secret's version id
 		default:
-			return req, &requestError{field: "version", rule: ruleVersion + ", got " + quote(version)}
+			// The extension sends it to SSM, which refuses it: answer as
+			// the extension then does.
+			return req, &requestError{field: "version", rule: ruleVersion + ", got " + quote(version), upstream: true}
 		}
 	case li >= 0:
 		req.Label = label

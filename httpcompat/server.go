@@ -9,47 +9,58 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/parsec-go/parsec/cache"
 )
 
 // The server's defaults: tight enough that a slow or stuck client cannot
-// hold a connection for long, loose enough for a slow upstream read
+// hold a connection for long, and that idle clients cannot use up Lambda's
+// 1,024 file descriptors; loose enough for a slow upstream read
 // (WriteTimeout must outlast the cache's load timeout, 10 s by default).
 const (
-	DefaultMaxConcurrent     = 256              // requests in progress before 429
-	DefaultReadHeaderTimeout = 5 * time.Second  // to read a request's headers (slowloris)
-	DefaultReadTimeout       = 10 * time.Second // to read a whole request
-	DefaultWriteTimeout      = 2 * time.Minute  // to answer, including the upstream read
-	DefaultIdleTimeout       = 90 * time.Second // a keep-alive connection may stay idle
-	DefaultMaxHeaderBytes    = 8 << 10          // request line and headers (net/http adds 4 KiB slack); beyond: 431
+	DefaultMaxConcurrent      = 128              // requests in progress before 429
+	DefaultMaxOpenConnections = 256              // connections open at once; see WithMaxOpenConnections
+	DefaultReadHeaderTimeout  = 5 * time.Second  // to read a request's headers (slowloris)
+	DefaultReadTimeout        = 10 * time.Second // to read a whole request
+	DefaultWriteTimeout       = 2 * time.Minute  // to answer, including the upstream read
+	DefaultIdleTimeout        = 5 * time.Second  // a keep-alive connection may stay idle
+	DefaultMaxHeaderBytes     = 8 << 10          // request line and headers (net/http adds 4 KiB slack); beyond: 431
 )
 
-// Server is an HTTP server on a loopback address. [Listen] and [Start]
-// return one already serving. Its methods are safe for concurrent use. Call
-// [Server.Shutdown] or [Server.Close] when done; neither closes the cache.
+// Server is an HTTP server on loopback: one http.Server on one or two
+// listeners (127.0.0.1 and ::1, see [ListenLocalhost]). [Listen],
+// [ListenLocalhost] and [Start] return one already serving. Its methods are
+// safe for concurrent use. Call [Server.Shutdown] or [Server.Close] when
+// done; either stops every listener; neither closes the cache.
 type Server struct {
-	srv  *http.Server
-	ln   net.Listener
-	log  *slog.Logger
-	done chan struct{} // closed when Serve has returned
+	srv   *http.Server
+	lns   []net.Listener // the first is the one Addr reports
+	log   *slog.Logger
+	limit *connLimit
+	done  chan struct{} // closed when every Serve has returned
 	// conns counts the connections whose goroutine has not ended. net/http
 	// keeps a connection's goroutine for up to 500 ms after it answered an
 	// unreadable request (closeWriteAndWait), past Shutdown and Close; they
 	// wait on conns so that nothing the server started outlives them.
 	conns sync.WaitGroup
 	once  sync.Once
-	err   error // Serve's error other than http.ErrServerClosed; read after done
+	errMu sync.Mutex
+	err   error // the first Serve error other than http.ErrServerClosed
 }
 
-// ServerOption configures [Listen].
+// ServerOption configures [Listen] and [ListenLocalhost].
 type ServerOption func(*serverConfig)
 
 type serverConfig struct {
 	maxConcurrent int
+	maxConns      int
+	jsonErrors    bool
 	logger        *slog.Logger
+	listen        func(network, addr string) (net.Listener, error) // net.Listen; tests replace it
 }
 
 // WithMaxConcurrent sets how many requests may be in progress at once
@@ -63,30 +74,46 @@ func WithMaxConcurrent(n int) ServerOption {
 	}
 }
 
+// WithMaxOpenConnections sets how many connections the server keeps open at
+// once, on all its listeners together (default [DefaultMaxOpenConnections],
+// a quarter of Lambda's 1,024 file descriptors). A connection accepted at
+// the limit makes room by closing the keep-alive connection that has been
+// idle the longest, so a new request is answered however many idle
+// connections clients leave open. When no connection is idle (every one is
+// reading or answering a request), the new connection is closed at once
+// without an answer. Idle connections are also closed after
+// [DefaultIdleTimeout]. n < 1 keeps the default.
+func WithMaxOpenConnections(n int) ServerOption {
+	return func(c *serverConfig) {
+		if n >= 1 {
+			c.maxConns = n
+		}
+	}
+}
+
+// WithServerJSONErrors makes the server's own error replies (429 beyond
+// [WithMaxConcurrent]) JSON, as [WithJSONErrors] does for the handler's.
+// It is implied when the handler is a [*Handler] built with WithJSONErrors.
+func WithServerJSONErrors() ServerOption {
+	return func(c *serverConfig) { c.jsonErrors = true }
+}
+
 // WithServerLogger sets where the server logs its start, stop and
 // connection-level errors (default: nowhere).
 func WithServerLogger(l *slog.Logger) ServerOption {
 	return func(c *serverConfig) { c.logger = l }
 }
 
-// Listen binds addr and serves h on it in the background; it returns once
-// the port is bound, so a request sent after it returns is answered. addr
-// must be host:port with a loopback host: 127.0.0.1 (or any 127.x.y.z), ::1
-// or localhost (bound as 127.0.0.1); a wildcard ("", 0.0.0.0, ::) or any
-// other address is refused with an error naming the rule. Port 0 picks a
-// free port; see [Server.Addr]. The server applies [DefaultReadHeaderTimeout],
-// [DefaultReadTimeout], [DefaultWriteTimeout], [DefaultIdleTimeout] and
-// [DefaultMaxHeaderBytes] (larger request headers get 431), and answers 429
-// beyond [WithMaxConcurrent] requests in progress.
-func Listen(addr string, h http.Handler, opts ...ServerOption) (*Server, error) {
-	if h == nil {
-		return nil, errors.New("httpcompat: Listen needs a handler")
+// withListen replaces net.Listen (for tests of a machine without IPv6).
+func withListen(f func(network, addr string) (net.Listener, error)) ServerOption {
+	return func(c *serverConfig) { c.listen = f }
+}
+
+func newServerConfig(h http.Handler, opts []ServerOption) serverConfig {
+	cfg := serverConfig{maxConcurrent: DefaultMaxConcurrent, maxConns: DefaultMaxOpenConnections, listen: net.Listen}
+	if hh, ok := h.(*Handler); ok && hh.jsonErrors {
+		cfg.jsonErrors = true
 	}
-	bind, err := loopbackAddr(addr)
-	if err != nil {
-		return nil, err
-	}
-	cfg := serverConfig{maxConcurrent: DefaultMaxConcurrent}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -95,13 +122,87 @@ func Listen(addr string, h http.Handler, opts ...ServerOption) (*Server, error) 
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	ln, err := net.Listen("tcp", bind)
+	return cfg
+}
+
+// Listen binds addr and serves h on it in the background; it returns once
+// the port is bound, so a request sent after it returns is answered. addr
+// must be host:port with a loopback host: 127.0.0.1 (or any 127.x.y.z), ::1
+// or localhost (bound as 127.0.0.1 only; [ListenLocalhost] binds ::1 too);
+// a wildcard ("", 0.0.0.0, ::) or any other address is refused with an
+// error naming the rule. Port 0 picks a free port; see [Server.Addr]. The
+// server applies [DefaultReadHeaderTimeout], [DefaultReadTimeout],
+// [DefaultWriteTimeout], [DefaultIdleTimeout] and [DefaultMaxHeaderBytes]
+// (larger request headers get 431), answers 429 beyond [WithMaxConcurrent]
+// requests in progress and keeps at most [WithMaxOpenConnections]
+// connections open.
+func Listen(addr string, h http.Handler, opts ...ServerOption) (*Server, error) {
+	if h == nil {
+		return nil, errors.New("httpcompat: Listen needs a handler")
+	}
+	bind, err := loopbackAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	cfg := newServerConfig(h, opts)
+	ln, err := cfg.listen("tcp", bind)
 	if err != nil {
 		return nil, fmt.Errorf("httpcompat: listen on %s: %w", bind, err)
 	}
-	s := &Server{ln: ln, log: cfg.logger, done: make(chan struct{})}
+	return newServer(h, cfg, []net.Listener{ln}), nil
+}
+
+// ListenLocalhost serves h on port of both loopback addresses, 127.0.0.1
+// and [::1], with one server, as [Listen] does for one address: a client
+// that resolves localhost to ::1 first (Node without address-family
+// autoselection, curl -6) reaches it as one that resolves it to 127.0.0.1.
+// Where the machine has no IPv6 loopback, it serves on 127.0.0.1 only and
+// logs so at INFO. Port 0 picks a port free on both. No other address is
+// ever bound. A port in use on either address is an error naming it.
+func ListenLocalhost(port int, h http.Handler, opts ...ServerOption) (*Server, error) {
+	if h == nil {
+		return nil, errors.New("httpcompat: ListenLocalhost needs a handler")
+	}
+	if port < 0 || port > 65535 {
+		return nil, fmt.Errorf("httpcompat: port %d: must be from 1 to 65535, or 0 for a free port", port)
+	}
+	cfg := newServerConfig(h, opts)
+	// With port 0, the port the kernel picked on 127.0.0.1 may be taken on
+	// ::1: pick again, a bounded number of times.
+	const attempts = 8
+	for i := 0; ; i++ {
+		p := strconv.Itoa(port)
+		v4, err := cfg.listen("tcp", net.JoinHostPort("127.0.0.1", p))
+		if err != nil {
+			return nil, fmt.Errorf("httpcompat: listen on 127.0.0.1:%s: %w", p, err)
+		}
+		p = strconv.Itoa(v4.Addr().(*net.TCPAddr).Port)
+		v6, err := cfg.listen("tcp", net.JoinHostPort("::1", p))
+		switch {
+		case err == nil:
+			return newServer(h, cfg, []net.Listener{v4, v6}), nil
+		case noIPv6(err):
+			cfg.logger.Info("httpcompat: this machine has no IPv6 loopback (::1): serving on 127.0.0.1 only", slog.String("error", err.Error()))
+			return newServer(h, cfg, []net.Listener{v4}), nil
+		}
+		_ = v4.Close()
+		if port != 0 || i+1 == attempts || !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("httpcompat: listen on [::1]:%s: %w", p, err)
+		}
+	}
+}
+
+// noIPv6 reports whether a listen on ::1 failed because the machine has no
+// IPv6 loopback (IPv6 disabled, or ::1 not configured).
+func noIPv6(err error) bool {
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT) || errors.Is(err, syscall.EPROTONOSUPPORT)
+}
+
+// newServer starts one http.Server on every listener.
+func newServer(h http.Handler, cfg serverConfig, lns []net.Listener) *Server {
+	s := &Server{lns: lns, log: cfg.logger, limit: newConnLimit(cfg.maxConns), done: make(chan struct{})}
 	s.srv = &http.Server{
-		Handler:           limit(h, cfg.maxConcurrent),
+		Handler:           limit(h, cfg.maxConcurrent, cfg.jsonErrors),
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       DefaultReadTimeout,
 		WriteTimeout:      DefaultWriteTimeout,
@@ -110,15 +211,23 @@ func Listen(addr string, h http.Handler, opts ...ServerOption) (*Server, error) 
 		ErrorLog:          slog.NewLogLogger(cfg.logger.Handler(), slog.LevelWarn),
 		ConnState:         s.trackConn,
 	}
-	go func() {
-		defer close(s.done)
-		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			s.err = err
-			s.log.Error("httpcompat: server stopped", slog.String("addr", s.Addr()), slog.String("error", err.Error()))
-		}
-	}()
-	s.log.Info("httpcompat: listening", slog.String("addr", s.Addr()))
-	return s, nil
+	var serving sync.WaitGroup
+	for _, ln := range lns {
+		serving.Go(func() {
+			if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				s.errMu.Lock()
+				if s.err == nil {
+					s.err = err
+				}
+				s.errMu.Unlock()
+				s.log.Error("httpcompat: server stopped", slog.String("addr", ln.Addr().String()), slog.String("error", err.Error()))
+			}
+		})
+	}
+	go func() { serving.Wait(); close(s.done) }()
+	s.log.Info("httpcompat: listening", slog.String("addr", strings.Join(s.Addrs(), " ")),
+		slog.Int("maxOpenConnections", cfg.maxConns), slog.Int("maxConcurrent", cfg.maxConcurrent))
+	return s
 }
 
 // loopbackAddr checks addr and returns what to bind.
@@ -141,7 +250,7 @@ func loopbackAddr(addr string) (string, error) {
 }
 
 // limit answers 429 when n requests are already in progress.
-func limit(h http.Handler, n int) http.Handler {
+func limit(h http.Handler, n int, jsonErrors bool) http.Handler {
 	sem := make(chan struct{}, n)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -150,7 +259,8 @@ func limit(h http.Handler, n int) http.Handler {
 			h.ServeHTTP(w, r)
 		default:
 			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusTooManyRequests, "TooManyRequests", "too many requests in progress; retry")
+			const msg = "too many requests in progress; retry"
+			writeError(w, jsonErrors, http.StatusTooManyRequests, "TooManyRequests", msg, msg)
 		}
 	})
 }
@@ -159,7 +269,8 @@ func limit(h http.Handler, n int) http.Handler {
 // starts a connection's goroutine (and before Serve returns), and every
 // connection ends in StateClosed or StateHijacked, so once Serve has returned
 // s.conns.Wait waits for exactly the connections it accepted.
-func (s *Server) trackConn(_ net.Conn, st http.ConnState) {
+func (s *Server) trackConn(c net.Conn, st http.ConnState) {
+	s.limit.state(c, st)
 	switch st {
 	case http.StateNew:
 		s.conns.Add(1)
@@ -180,9 +291,19 @@ func (s *Server) waitConns(ctx context.Context) error {
 	}
 }
 
-// Addr returns the address the server is bound to, for example
-// "127.0.0.1:2773".
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// Addr returns the address the server is bound to, the IPv4 one when it
+// has two, for example "127.0.0.1:2773".
+func (s *Server) Addr() string { return s.lns[0].Addr().String() }
+
+// Addrs returns every address the server is bound to, for example
+// ["127.0.0.1:2773", "[::1]:2773"].
+func (s *Server) Addrs() []string {
+	a := make([]string, len(s.lns))
+	for i, ln := range s.lns {
+		a[i] = ln.Addr().String()
+	}
+	return a
+}
 
 // URL returns the server's base URL, for example "http://127.0.0.1:2773".
 func (s *Server) URL() string { return "http://" + s.Addr() }
@@ -194,7 +315,7 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 // error that stopped the server unexpectedly, if any.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
-	<-s.done // Serve returns as soon as Shutdown has closed the listener
+	<-s.done // Serve returns as soon as Shutdown has closed the listeners
 	if err == nil {
 		err = s.waitConns(ctx)
 	}
@@ -202,6 +323,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.serveErr()
+}
+
+func (s *Server) serveErr() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
 	return s.err
 }
 
@@ -217,16 +344,17 @@ func (s *Server) Close() error {
 	if err != nil {
 		return err
 	}
-	return s.err
+	return s.serveErr()
 }
 
 func (s *Server) stopped() {
-	s.once.Do(func() { s.log.Info("httpcompat: stopped", slog.String("addr", s.Addr())) })
+	s.once.Do(func() { s.log.Info("httpcompat: stopped", slog.String("addr", strings.Join(s.Addrs(), " "))) })
 }
 
 // Start serves the extension's API for c in one line of a function's init,
 // configured as the extension is: the port from
-// PARAMETERS_SECRETS_EXTENSION_HTTP_PORT (default 2773) on 127.0.0.1, the
+// PARAMETERS_SECRETS_EXTENSION_HTTP_PORT (default 2773) on 127.0.0.1 and
+// ::1 (see [ListenLocalhost]), the
 // token from [TokenFromEnv], and JSON logs to stderr at
 // PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL (default INFO), all read through
 // getenv (os.Getenv in production). A bad variable, a missing token or a
@@ -248,5 +376,5 @@ func Start(c *cache.Cache, getenv func(string) string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Listen(net.JoinHostPort("127.0.0.1", strconv.Itoa(env.HTTPPort)), h, WithServerLogger(log))
+	return ListenLocalhost(env.HTTPPort, h, WithServerLogger(log))
 }

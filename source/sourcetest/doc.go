@@ -54,8 +54,10 @@
 //     secret's, LastModifiedDate the version's CreatedDate, and SourceResult
 //     the secret version as Gson renders it. The selector is a VersionId if
 //     a version has that id, otherwise a staging label (as moto does). A
-//     binary secret gives its base64 as Value. Anything missing gives
-//     ParameterNotFound.
+//     binary secret gives no Value (null), as real SSM does, and its bytes
+//     in SourceResult's "secretBinary", a Java ByteBuffer as Gson renders it
+//     ("hb": the bytes, signed; see cache.Parameter.Bytes). Anything missing
+//     gives ParameterNotFound.
 //   - Responses have Content-Type application/x-amz-json-1.1 and an
 //     x-amzn-RequestId header; errors the body {"__type":CODE,"message":...}.
 //     Timestamps are epoch seconds with three decimals, so dates round-trip

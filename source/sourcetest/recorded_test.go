@@ -88,8 +88,8 @@ func TestSeedRecorded(t *testing.T) {
 			}
 		})
 	}
-	if n != 12 {
-		t.Errorf("%d success cases; want 12", n)
+	if n != 14 {
+		t.Errorf("%d success cases; want 14", n)
 	}
 	// The recorded error cases map to these upstream errors.
 	for _, tt := range []struct{ name, code string }{

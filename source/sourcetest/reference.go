@@ -1,7 +1,7 @@
 package sourcetest
 
 import (
-	"encoding/base64"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,8 +16,10 @@ import (
 //     selector means AWSCURRENT.
 //   - A missing secret, version or stage, a secret scheduled for deletion
 //     and a version without value all give ParameterNotFound.
-//   - A binary secret gives its base64 as Value and as "secretBinary" in
-//     SourceResult (moto answers HTTP 500).
+//   - A binary secret gives what real SSM gives (recorded in the project's
+//     shared testdata/extension-recorded-responses.json): no Value (null),
+//     and in SourceResult "secretBinary" as Gson renders the Java ByteBuffer
+//     holding the bytes (moto answers HTTP 500).
 
 // splitReference splits the part after the reference prefix into the secret
 // id and the selector. Secret names cannot contain ':', so the selector
@@ -61,9 +63,7 @@ func (s *Server) referenceLocked(name string, decrypt bool) (paramJSON, *apiErro
 	}
 	if v.str != nil {
 		out.Value = *v.str
-	} else {
-		out.Value = base64.StdEncoding.EncodeToString(v.bin)
-	}
+	} // a binary secret has no Value: SSM answers null
 	if hasSel {
 		out.Selector = ":" + sel
 	}
@@ -87,7 +87,7 @@ func sourceResult(sec *secret, v *secretVersion) string {
 		gsonString(&b, *v.str)
 	} else {
 		b.WriteString(`,"secretBinary":`)
-		gsonString(&b, base64.StdEncoding.EncodeToString(v.bin))
+		gsonByteBuffer(&b, v.bin)
 	}
 	b.WriteString(`,"versionStages":[`)
 	for i, st := range v.stages {
@@ -100,6 +100,23 @@ func sourceResult(sec *secret, v *secretVersion) string {
 	gsonString(&b, v.created.UTC().Format("Jan 2, 2006, 3:04:05 PM"))
 	b.WriteByte('}')
 	return b.String()
+}
+
+// gsonByteBuffer writes bin as Gson renders the java.nio.HeapByteBuffer
+// that holds a binary secret in the AWS SDK for Java (recorded from real
+// SSM): its fields in declaration order, the backing array "hb" as signed
+// bytes, a buffer positioned at 0 with limit and capacity the length, and
+// "address" 16 (the array's base offset on a 64-bit JVM).
+func gsonByteBuffer(b *strings.Builder, bin []byte) {
+	b.WriteString(`{"hb":[`)
+	for i, c := range bin {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(int(int8(c))))
+	}
+	n := strconv.Itoa(len(bin))
+	b.WriteString(`],"offset":0,"isReadOnly":false,"bigEndian":true,"nativeByteOrder":false,"mark":-1,"position":0,"limit":` + n + `,"capacity":` + n + `,"address":16}`)
 }
 
 // gsonString writes s as a JSON string escaped like Gson's default

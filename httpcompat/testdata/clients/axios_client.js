@@ -30,7 +30,8 @@ exports.handler = async (event) => {
     result.notFoundStatus = 200;
   } catch (error) {
     result.notFoundStatus = error.response.status;
-    result.notFoundType = error.response.data.__type;
+    result.notFoundType = error.response.headers['x-amzn-errortype'];
+    result.notFoundBody = error.response.data;
   }
 
   try {

@@ -7,7 +7,7 @@ const event = JSON.parse(process.argv[2]);
 async function get(path, h = headers) {
   const res = await fetch(base + path, { headers: h, signal: AbortSignal.timeout(5000) });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), text };
+  return { status: res.status, type: res.headers.get('content-type'), errorType: res.headers.get('x-amzn-errortype'), text };
 }
 
 const result = {};
@@ -17,7 +17,8 @@ r = await get(`/secretsmanager/get?secretId=${encodeURIComponent(event.secret)}`
 result.secret = JSON.parse(r.text).SecretString;
 r = await get(`/systemsmanager/parameters/get?name=${encodeURIComponent(event.missing)}`);
 result.notFoundStatus = r.status;
-result.notFoundType = JSON.parse(r.text).__type;
+result.notFoundType = r.errorType;
+result.notFoundBody = r.text;
 r = await get(`/secretsmanager/get?secretId=${encodeURIComponent(event.secret)}`, {
   'X-Aws-Parameters-Secrets-Token': 'not-the-token',
 });

@@ -16,23 +16,24 @@ def get(path, token=TOKEN):
     req = urllib.request.Request(BASE + path, headers={"X-Aws-Parameters-Secrets-Token": token})
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
-            return resp.status, resp.read().decode()
+            return resp.status, resp.read().decode(), resp.headers
     except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+        return e.code, e.read().decode(), e.headers
 
 
 def main():
     event = json.loads(sys.argv[1])
     q = lambda s: urllib.parse.quote(s, safe="")
     result = {}
-    _, body = get("/systemsmanager/parameters/get?name=%s&withDecryption=true" % q(event["parameter"]))
+    _, body, _ = get("/systemsmanager/parameters/get?name=%s&withDecryption=true" % q(event["parameter"]))
     result["parameter"] = json.loads(body)["Parameter"]["Value"]
-    _, body = get("/secretsmanager/get?secretId=%s" % q(event["secret"]))
+    _, body, _ = get("/secretsmanager/get?secretId=%s" % q(event["secret"]))
     result["secret"] = json.loads(body)["SecretString"]
-    status, body = get("/systemsmanager/parameters/get?name=%s" % q(event["missing"]))
+    status, body, headers = get("/systemsmanager/parameters/get?name=%s" % q(event["missing"]))
     result["notFoundStatus"] = status
-    result["notFoundType"] = json.loads(body)["__type"]
-    status, body = get("/secretsmanager/get?secretId=%s" % q(event["secret"]), token="not-the-token")
+    result["notFoundType"] = headers["x-amzn-errortype"]
+    result["notFoundBody"] = body
+    status, body, _ = get("/secretsmanager/get?secretId=%s" % q(event["secret"]), token="not-the-token")
     result["unauthorizedStatus"] = status
     result["unauthorizedBody"] = body
     sys.stdout.write(json.dumps(result))
