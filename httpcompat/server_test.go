@@ -5,13 +5,18 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parsec-go/parsec/internal/logbuf"
 
 	"go.uber.org/goleak"
 )
@@ -354,4 +359,224 @@ func freePort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitConns waits until the server's connection counts satisfy ok.
+func waitConnStats(t *testing.T, s *Server, ok func(connStats) bool) connStats {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		st, changed := s.limit.stats()
+		if ok(st) {
+			return st
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("connection counts %+v never reached the expected state", st)
+		}
+	}
+}
+
+// idleConn opens a connection, sends GET /ping on it and reads the answer,
+// leaving it open and idle (keep-alive).
+func idleConn(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := io.WriteString(c, "GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return c, br
+}
+
+// TestConnectionLimitEvictsIdle opens more idle keep-alive connections than
+// WithMaxOpenConnections allows: at the limit each new connection closes the
+// one idle the longest, the server never holds more than the limit, and a
+// request with a valid token on a new connection is answered.
+func TestConnectionLimitEvictsIdle(t *testing.T) {
+	const limit, extra = 4, 6
+	h, _, _ := newTestHandler(t)
+	s := listen(t, h, WithMaxOpenConnections(limit))
+	conns := make([]net.Conn, 0, limit+extra)
+	for i := range limit + extra {
+		c, _ := idleConn(t, s.Addr())
+		conns = append(conns, c)
+		// The answer is read before the server marks the connection idle.
+		waitConnStats(t, s, func(st connStats) bool { return st.idle == min(i+1, limit) })
+	}
+	st, _ := s.limit.stats()
+	if st.open != limit || st.evicted != extra || st.refused != 0 {
+		t.Errorf("after %d idle connections: %+v; want %d open, %d evicted, 0 refused", limit+extra, st, limit, extra)
+	}
+	// The oldest ones were closed by the server: reading gives EOF.
+	for i, c := range conns[:extra] {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if n, err := c.Read(make([]byte, 1)); err == nil {
+			t.Errorf("connection %d (evicted) read %d bytes; want it closed", i, n)
+		}
+	}
+	resp, body := raw(t, s.Addr(), "GET /systemsmanager/parameters/get?name=%2Fa HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"+TokenHeader+": "+testToken+"\r\n\r\n")
+	if resp.StatusCode != 200 || !strings.Contains(body, "value-of:/a") {
+		t.Errorf("a request with %d idle connections open = %d %q; want 200 with the value", limit+extra, resp.StatusCode, body)
+	}
+	st, _ = s.limit.stats()
+	t.Logf("limit %d: %d idle connections opened, %d evicted, request answered 200; now %+v", limit, limit+extra, st.evicted, st)
+}
+
+// TestConnectionLimitAllBusy: when every connection has a request in
+// progress, a connection beyond the limit is closed at once without an
+// answer, and the server serves again once one is free.
+func TestConnectionLimitAllBusy(t *testing.T) {
+	h, u, _ := newTestHandler(t)
+	entered := make(chan struct{}, 2)
+	release := make(chan struct{})
+	u.onSecret = func(string) { entered <- struct{}{}; <-release }
+	s := listen(t, h, WithMaxOpenConnections(2))
+	done := make(chan int, 2)
+	for i := range 2 {
+		go func() {
+			c, err := net.Dial("tcp", s.Addr())
+			if err != nil {
+				done <- 0
+				return
+			}
+			defer c.Close()
+			_, _ = io.WriteString(c, "GET /secretsmanager/get?secretId=busy"+strconv.Itoa(i)+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"+TokenHeader+": "+testToken+"\r\n\r\n")
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				done <- 0
+				return
+			}
+			resp.Body.Close()
+			done <- resp.StatusCode
+		}()
+	}
+	<-entered
+	<-entered
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = io.WriteString(c, "GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+		resp.Body.Close()
+		t.Errorf("a connection beyond the limit with every connection busy got %d; want it closed without an answer", resp.StatusCode)
+	}
+	if st, _ := s.limit.stats(); st.refused != 1 || st.open != 2 {
+		t.Errorf("counts %+v; want 2 open, 1 refused", st)
+	}
+	close(release)
+	for range 2 {
+		if got := <-done; got != 200 {
+			t.Errorf("busy request = %d; want 200", got)
+		}
+	}
+	waitConnStats(t, s, func(st connStats) bool { return st.open == 0 })
+	if resp, body := raw(t, s.Addr(), "GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"); resp.StatusCode != 200 || body != "healthy" {
+		t.Errorf("after the busy requests: /ping = %d %q", resp.StatusCode, body)
+	}
+}
+
+// TestListenLocalhost: one server on 127.0.0.1 and ::1 with the same port,
+// one shutdown for both.
+func TestListenLocalhost(t *testing.T) {
+	h, _, _ := newTestHandler(t)
+	logs := &logbuf.Buffer{}
+	s, err := ListenLocalhost(0, h, WithServerLogger(NewLogger(logs, slog.LevelInfo)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := s.Addrs()
+	if len(addrs) != 2 {
+		s.Close()
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Addrs() = %v; want 127.0.0.1 and [::1] (CI machines have ::1)", addrs)
+		}
+		t.Skipf("no IPv6 loopback here: Addrs() = %v", addrs)
+	}
+	_, port, _ := net.SplitHostPort(addrs[0])
+	if addrs[0] != "127.0.0.1:"+port || addrs[1] != "[::1]:"+port || s.Addr() != addrs[0] {
+		t.Errorf("Addrs() = %v, Addr() = %s; want 127.0.0.1 and [::1] on one port", addrs, s.Addr())
+	}
+	for _, a := range addrs {
+		if resp, body := raw(t, a, "GET /ping HTTP/1.1\r\nHost: localhost:"+port+"\r\nConnection: close\r\n\r\n"); resp.StatusCode != 200 || body != "healthy" {
+			t.Errorf("GET /ping on %s = %d %q", a, resp.StatusCode, body)
+		}
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for _, a := range addrs {
+		if c, err := net.Dial("tcp", a); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections after Shutdown", a)
+		}
+	}
+	if !strings.Contains(logs.String(), "[::1]:"+port) {
+		t.Errorf("the start log does not name both addresses: %s", logs)
+	}
+	// A port taken on ::1 only is an error naming it.
+	v6, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v6.Close()
+	taken := v6.Addr().(*net.TCPAddr).Port
+	if s2, err := ListenLocalhost(taken, h); err == nil {
+		s2.Close()
+		t.Errorf("ListenLocalhost(%d) with [::1]:%d taken = nil error", taken, taken)
+	} else if !strings.Contains(err.Error(), "[::1]:"+strconv.Itoa(taken)) {
+		t.Errorf("ListenLocalhost with ::1 taken: %v; want [::1]:%d named", err, taken)
+	}
+}
+
+// TestListenLocalhostWithoutIPv6: where ::1 cannot be bound (no IPv6), the
+// server starts on 127.0.0.1 alone and says so at INFO; no other address is
+// tried.
+func TestListenLocalhostWithoutIPv6(t *testing.T) {
+	h, _, _ := newTestHandler(t)
+	for _, errno := range []syscall.Errno{syscall.EADDRNOTAVAIL, syscall.EAFNOSUPPORT} {
+		logs := &logbuf.Buffer{}
+		var tried []string
+		noV6 := func(network, addr string) (net.Listener, error) {
+			tried = append(tried, addr)
+			if strings.HasPrefix(addr, "[::1]") {
+				return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", errno)}
+			}
+			return net.Listen(network, addr)
+		}
+		s, err := ListenLocalhost(0, h, withListen(noV6), WithServerLogger(NewLogger(logs, slog.LevelInfo)))
+		if err != nil {
+			t.Fatalf("ListenLocalhost without IPv6 (%v): %v", errno, err)
+		}
+		if a := s.Addrs(); len(a) != 1 || !strings.HasPrefix(a[0], "127.0.0.1:") {
+			t.Errorf("Addrs() = %v; want 127.0.0.1 only", a)
+		}
+		if len(tried) != 2 || !strings.HasPrefix(tried[0], "127.0.0.1:") || !strings.HasPrefix(tried[1], "[::1]:") {
+			t.Errorf("addresses tried = %v; want 127.0.0.1 then [::1], nothing else", tried)
+		}
+		if resp, _ := raw(t, s.Addr(), "GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"); resp.StatusCode != 200 {
+			t.Errorf("GET /ping = %d", resp.StatusCode)
+		}
+		s.Close()
+		if out := logs.String(); !strings.Contains(out, `"level":"INFO"`) || !strings.Contains(out, "no IPv6 loopback") {
+			t.Errorf("logs = %s; want an INFO record saying there is no IPv6 loopback", out)
+		}
+	}
+	if _, err := ListenLocalhost(70000, h); err == nil || !strings.Contains(err.Error(), "70000") {
+		t.Errorf("ListenLocalhost(70000) = %v; want an error naming the port", err)
+	}
 }

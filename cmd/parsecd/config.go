@@ -25,11 +25,17 @@ const (
 	envEmulate    = "PARSECD_EMULATE"
 	envLatency    = "PARSECD_LATENCY"
 	envMaxConc    = "PARSECD_MAX_CONCURRENT"
+	envMaxConns   = "PARSECD_MAX_OPEN_CONNECTIONS"
+	envJSONErrors = "PARSECD_JSON_ERRORS"
 )
 
 // maxConcurrentLimit bounds --max-concurrent: beyond it a typo is likelier
 // than a need.
 const maxConcurrentLimit = 100000
+
+// maxOpenConnectionsLimit bounds --max-open-connections: Lambda gives a
+// process 1,024 file descriptors, and the function needs some of its own.
+const maxOpenConnectionsLimit = 900
 
 // Exit codes.
 const (
@@ -56,6 +62,8 @@ type config struct {
 	tokenFile       string
 	insecureNoToken bool
 	maxConcurrent   int       // requests served at once; more get 429
+	maxOpenConns    int       // connections open at once; see httpcompat.WithMaxOpenConnections
+	jsonErrors      bool      // JSON error bodies instead of the extension's text
 	env             cache.Env // with --port, --log-level and --ttl applied
 	reloadEvery     time.Duration
 	obs             observability // --metrics, --debug-route, --emf (metrics.go)
@@ -125,6 +133,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		logLevel  = fs.String("log-level", "", "log `LEVEL`: DEBUG, INFO, WARN, ERROR or NONE (PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL, default INFO)")
 		ttl       = fs.String("ttl", "", "cache every value for `DURATION` (e.g. 90s, 15m; 0 disables caching) (SSM_PARAMETER_STORE_TTL and SECRETS_MANAGER_TTL, default 300s)")
 		maxConc   = fs.String("max-concurrent", "", "serve at most `N` requests at once, answering 429 beyond (PARSECD_MAX_CONCURRENT, default "+strconv.Itoa(httpcompat.DefaultMaxConcurrent)+")")
+		maxConns  = fs.String("max-open-connections", "", "keep at most `N` connections open (1 to "+strconv.Itoa(maxOpenConnectionsLimit)+"); beyond, the longest-idle keep-alive connection is closed, or the new one if none is idle (PARSECD_MAX_OPEN_CONNECTIONS, default "+strconv.Itoa(httpcompat.DefaultMaxOpenConnections)+")")
+		jsonErrs  = fs.String("json-errors", "", "`BOOL`: answer errors with AWS's JSON {\"__type\",\"message\"} instead of the extension's plain text; only for clients that check the status before decoding (PARSECD_JSON_ERRORS, default false)")
 	)
 	obsFlags := addObservabilityFlags(fs)
 	fs.Usage = func() {
@@ -197,6 +207,30 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	if ttlOverride != nil {
 		env.ParameterTTL, env.SecretTTL = *ttlOverride, *ttlOverride
 	}
+	maxOpenConns := httpcompat.DefaultMaxOpenConnections
+	name, v = "--max-open-connections", *maxConns
+	if !set["max-open-connections"] {
+		name, v = envMaxConns, strings.TrimSpace(getenv(envMaxConns))
+	}
+	if v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxOpenConnectionsLimit {
+			return nil, usagef("%s=%q: must be a whole number from 1 to %d", name, v, maxOpenConnectionsLimit)
+		}
+		maxOpenConns = n
+	}
+	jsonErrors := false
+	name, v = "--json-errors", *jsonErrs
+	if !set["json-errors"] {
+		name, v = envJSONErrors, strings.TrimSpace(getenv(envJSONErrors))
+	}
+	switch strings.ToLower(v) {
+	case "", "false", "0":
+	case "true", "1":
+		jsonErrors = true
+	default:
+		return nil, usagef("%s=%q: must be true, false, 1 or 0", name, v)
+	}
 
 	c := &config{
 		env:             env,
@@ -205,6 +239,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		tokenFile:       *tokenFile,
 		insecureNoToken: *noToken,
 		maxConcurrent:   maxConcurrent,
+		maxOpenConns:    maxOpenConns,
+		jsonErrors:      jsonErrors,
 		reloadEvery:     time.Second,
 	}
 	if c.obs, err = obsFlags.parse(set, getenv); err != nil {

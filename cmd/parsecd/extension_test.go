@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -19,7 +21,8 @@ type fakeRuntime struct {
 
 	mu         sync.Mutex // protects the fields below
 	name       string
-	servingAt  bool // whether parsecd answered /ping when it registered
+	servingAt  bool // whether parsecd answered /ping on 127.0.0.1 when it registered
+	servingV6  bool // and on [::1]
 	registered chan struct{}
 	reports    []string // "init/error Extension.X", "exit/error Extension.Y"
 }
@@ -34,16 +37,21 @@ func newFakeRuntime(t *testing.T, port int) (*fakeRuntime, string) {
 func (f *fakeRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/2020-01-01/extension/register":
-		serving := false
+		serving, servingV6 := false, false
 		if f.port != 0 {
 			c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-			if resp, err := c.Get("http://127.0.0.1:" + itoa(f.port) + "/ping"); err == nil {
-				serving = resp.StatusCode == 200
+			ping := func(host string) bool {
+				resp, err := c.Get("http://" + host + ":" + itoa(f.port) + "/ping")
+				if err != nil {
+					return false
+				}
 				resp.Body.Close()
+				return resp.StatusCode == 200
 			}
+			serving, servingV6 = ping("127.0.0.1"), ping("[::1]")
 		}
 		f.mu.Lock()
-		f.name, f.servingAt = r.Header.Get("Lambda-Extension-Name"), serving
+		f.name, f.servingAt, f.servingV6 = r.Header.Get("Lambda-Extension-Name"), serving, servingV6
 		f.mu.Unlock()
 		close(f.registered)
 		w.Header().Set("Lambda-Extension-Identifier", "id-1")
@@ -76,10 +84,13 @@ func TestExtensionLifecycle(t *testing.T) {
 	ctxArgs := []string{"--emulate", file, "--port", itoa(port)}
 	r := startRun(t, ctxArgs, envMap("AWS_LAMBDA_RUNTIME_API", api, "AWS_SESSION_TOKEN", "tok"), nil)
 	f.mu.Lock()
-	name, serving := f.name, f.servingAt
+	name, serving, servingV6 := f.name, f.servingAt, f.servingV6
 	f.mu.Unlock()
 	if name != "parsecd" || !serving {
 		t.Errorf("registration: name %q, serving %v; want parsecd, already serving (listen before register)", name, serving)
+	}
+	if hasIPv6Loopback(t) && !servingV6 {
+		t.Errorf("registration: not serving on [::1]; want both loopback addresses before registering")
 	}
 	if status, body := get(t, r.url+"/systemsmanager/parameters/get?name=%2Fp", "tok"); status != 200 || parameterValue(t, body) != "v1" {
 		t.Errorf("GET /p = %d %s; want 200 with v1", status, body)
@@ -162,5 +173,91 @@ func TestExtensionEventLoopFails(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "HTTP 500") {
 		t.Errorf("stderr = %s; want the event/next failure", stderr.String())
+	}
+}
+
+// hasIPv6Loopback reports whether ::1 can be bound here; under CI it must.
+func hasIPv6Loopback(t *testing.T) bool {
+	t.Helper()
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no IPv6 loopback: %v; CI machines must have ::1", err)
+		}
+		return false
+	}
+	ln.Close()
+	return true
+}
+
+// TestClientBeforeReady is the published client that retries until the
+// port answers, started before parsecd: before parsecd registers its
+// requests may be refused (no listener yet), but once the extension is
+// registered (when Lambda starts the function's INIT) every request gets an
+// HTTP response, never a transport error (a nil response).
+func TestClientBeforeReady(t *testing.T) {
+	noLeaks(t)
+	port := freePort(t)
+	f, api := newFakeRuntime(t, port)
+	file := writeFile(t, "e.json", validFile)
+	type attempt struct {
+		afterRegister bool
+		status        int
+		err           error
+	}
+	results := make(chan []attempt, 1)
+	go func() {
+		var got []attempt
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		pace := time.NewTicker(time.Millisecond) // pacing retries, as such clients do
+		defer pace.Stop()
+		deadline := time.After(30 * time.Second)
+		ok := 0
+		for ok < 20 {
+			after := false
+			select {
+			case <-f.registered:
+				after = true
+			case <-deadline:
+				results <- got
+				return
+			default:
+			}
+			req, _ := http.NewRequest(http.MethodGet, "http://localhost:"+itoa(port)+"/systemsmanager/parameters/get?name=%2Fp", nil)
+			req.Header.Set("X-Aws-Parameters-Secrets-Token", "tok")
+			resp, err := c.Do(req)
+			a := attempt{afterRegister: after, err: err}
+			if err == nil {
+				a.status = resp.StatusCode
+				resp.Body.Close()
+				if after {
+					ok++
+				}
+			}
+			got = append(got, a)
+			<-pace.C
+		}
+		results <- got
+	}()
+	r := startRun(t, []string{"--emulate", file, "--port", itoa(port)}, envMap("AWS_LAMBDA_RUNTIME_API", api, "AWS_SESSION_TOKEN", "tok"), nil)
+	got := <-results
+	before, after := 0, 0
+	for _, a := range got {
+		if !a.afterRegister {
+			before++
+			continue
+		}
+		after++
+		if a.err != nil || a.status != 200 {
+			t.Errorf("a request after registration got status %d, error %v; want 200", a.status, a.err)
+		}
+	}
+	if after < 20 {
+		t.Errorf("%d requests after registration; want 20", after)
+	}
+	t.Logf("%d attempts before registration (refused or answered), %d after, all answered 200", before, after)
+	f.events <- `{"eventType":"SHUTDOWN","deadlineMs":1,"shutdownReason":"spindown"}`
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit code = %d", code)
 	}
 }

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -120,6 +118,9 @@ func (r *runner) initFailed(ctx context.Context, code int, reason string, err er
 // no token source.
 func (r *runner) handlerOptions() ([]httpcompat.Option, error) {
 	opts := []httpcompat.Option{httpcompat.WithLogger(r.log)}
+	if r.cfg.jsonErrors {
+		opts = append(opts, httpcompat.WithJSONErrors())
+	}
 	switch {
 	case r.cfg.insecureNoToken:
 		r.log.Warn("parsecd: --insecure-no-token: requests are served without checking the token; any local process can read every value. Local use only.")
@@ -184,13 +185,21 @@ func (r *runner) serve(ctx context.Context) int {
 	}
 	h = r.routes(h, stats)
 
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.env.HTTPPort))
-	srv, err := httpcompat.Listen(addr, h, httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent))
+	sopts := []httpcompat.ServerOption{httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(cfg.maxConcurrent),
+		httpcompat.WithMaxOpenConnections(cfg.maxOpenConns)}
+	if cfg.jsonErrors {
+		sopts = append(sopts, httpcompat.WithServerJSONErrors())
+	}
+	// Listen before registering (extensionLoop): a function that reads a
+	// value during its INIT, which starts once every extension has
+	// registered, finds the port open.
+	srv, err := httpcompat.ListenLocalhost(cfg.env.HTTPPort, h, sopts...)
 	if err != nil {
 		closeFn()
-		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on %s (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", addr, err))
+		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on localhost port %d (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", cfg.env.HTTPPort, err))
 	}
-	r.log.Info("parsecd: serving", "mode", cfg.mode, "addr", srv.Addr(), "emulate", cfg.emulate,
+	r.log.Info("parsecd: serving", "mode", cfg.mode, "addr", strings.Join(srv.Addrs(), " "), "emulate", cfg.emulate,
+		"jsonErrors", cfg.jsonErrors, "maxOpenConnections", cfg.maxOpenConns, "maxConcurrent", cfg.maxConcurrent,
 		"cacheEnabled", cfg.env.CacheEnabled, "cacheSize", cfg.env.CacheSize,
 		"parameterTTL", cfg.env.ParameterTTL.String(), "secretTTL", cfg.env.SecretTTL.String(),
 		"logLevel", levelName(cfg.env.LogLevel))
