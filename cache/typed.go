@@ -56,9 +56,14 @@ func SecretJSON[T any](ctx context.Context, c *Cache, req SecretRequest) (T, err
 }
 
 // Bytes decodes the parameter's value as standard base64, the usual way to
-// keep binary data in Parameter Store. The error names the parameter, never
-// the value.
+// keep binary data in Parameter Store. For a binary secret read through
+// /aws/reference/secretsmanager/, which SSM answers with no Value, it
+// returns the secret's bytes from SourceResult (see referenceBytes). The
+// error names the parameter, never the value.
 func (p Parameter) Bytes() ([]byte, error) {
+	if b, ok, err := referenceBytes(p.Name, p.SourceResult); ok {
+		return b, err
+	}
 	b, err := base64.StdEncoding.DecodeString(p.Value)
 	if err != nil {
 		var ce base64.CorruptInputError
