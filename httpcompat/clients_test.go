@@ -3,6 +3,7 @@ package httpcompat
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,6 +79,15 @@ func clientEnv(s *Server) []string {
 // run runs a command with a deadline and returns its standard output.
 func run(t *testing.T, s *Server, dir string, name string, args ...string) []byte {
 	t.Helper()
+	out, err := runErr(s, dir, name, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runErr runs a command with a deadline; the error holds its stderr.
+func runErr(s *Server, dir string, name string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -87,15 +97,15 @@ func run(t *testing.T, s *Server, dir string, name string, args ...string) []byt
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%s %s: %v\nstderr: %s\nstdout: %s", name, strings.Join(args, " "), err, stderr.String(), out)
+		return out, fmt.Errorf("%s %s: %v\nstderr: %s\nstdout: %s", name, strings.Join(args, " "), err, stderr.String(), out)
 	}
-	return out
+	return out, nil
 }
 
 func clientServer(t *testing.T) *Server {
 	t.Helper()
 	h, _, _ := newTestHandler(t)
-	return listen(t, h)
+	return listenLocalhost(t, h)
 }
 
 func checkClientResult(t *testing.T, client string, out []byte) {
@@ -125,8 +135,14 @@ func TestClientAxios(t *testing.T) {
 	node := needTool(t, "node")
 	if _, err := os.Stat(filepath.Join(clientsDir, "node_modules", "axios", "package.json")); err != nil {
 		npm := needTool(t, "npm")
-		s := clientServer(t) // npm ignores it; run needs one for the environment
-		run(t, s, clientsDir, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		s := clientServer(t) // npm ignores it; runErr needs one for the environment
+		if _, err := runErr(s, clientsDir, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"); err != nil {
+			const how = "install axios with registry access: cd httpcompat/testdata/clients && npm ci (.ci/run does)"
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("axios is not installed and npm ci failed; under CI the real-client tests must run: %s\n%v", how, err)
+			}
+			t.Skipf("axios is not installed and npm ci failed (no registry?): %s; skipping (it fails under CI=true)\n%v", how, err)
+		}
 	}
 	s := clientServer(t)
 	checkClientResult(t, "axios", run(t, s, clientsDir, node, "axios_client.js", clientEvent))
@@ -174,5 +190,77 @@ func TestClientCurl(t *testing.T) {
 	}
 	if body, code = get(base + "/ping"); code != 200 || body != "healthy" {
 		t.Errorf("curl /ping = %d %q; want 200 healthy", code, body)
+	}
+}
+
+// clientServerLocalhost serves the test handler on both loopback addresses
+// (as Start and parsecd do); without IPv6 it fails under CI and skips
+// elsewhere.
+func clientServerLocalhost(t *testing.T, opts ...Option) *Server {
+	t.Helper()
+	h, _, _ := newTestHandler(t, opts...)
+	s := listenLocalhost(t, h)
+	if len(s.Addrs()) != 2 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no IPv6 loopback: serving on %v only; CI machines must have ::1", s.Addrs())
+		}
+		t.Skipf("no IPv6 loopback here (serving on %v only): skipping (it fails under CI=true)", s.Addrs())
+	}
+	return s
+}
+
+// TestClientCurlBothFamilies: curl -4 and curl -6 against localhost both
+// reach the server (curl resolves localhost to 127.0.0.1 and ::1 itself,
+// whatever /etc/hosts says).
+func TestClientCurlBothFamilies(t *testing.T) {
+	curl := needTool(t, "curl")
+	s := clientServerLocalhost(t)
+	_, port, _ := strings.Cut(s.Addr(), ":")
+	for _, family := range []string{"-4", "-6"} {
+		out := run(t, s, ".", curl, "-sS", family, "--noproxy", "*", "-H", "X-Aws-Parameters-Secrets-Token: "+testToken,
+			"-w", "\n%{http_code} %{remote_ip}", "http://localhost:"+port+"/systemsmanager/parameters/get?name=%2Fapp%2Fenvironment%2Fapi-key&withDecryption=true")
+		body, status, _ := strings.Cut(string(out), "\n")
+		wantIP := map[string]string{"-4": "127.0.0.1", "-6": "::1"}[family]
+		var p struct{ Parameter struct{ Value string } }
+		if err := json.Unmarshal([]byte(body), &p); err != nil || status != "200 "+wantIP || p.Parameter.Value != apiKeyPlain {
+			t.Errorf("curl %s localhost = %q %q; want 200 from %s with the value", family, status, body, wantIP)
+		}
+	}
+}
+
+// TestClientNodeIPv6First: Node without address-family autoselection (the
+// behaviour of Node 17-19) connects only to the first address localhost
+// resolves to. This machine's /etc/hosts may list only 127.0.0.1, so the
+// script's own lookup resolves localhost to ::1 first, as on a machine
+// whose /etc/hosts lists "::1 localhost"; nothing on the machine changes.
+// Against a server on 127.0.0.1 alone the same script is refused on ::1
+// (the bug this guards against); against ListenLocalhost it is answered
+// over ::1.
+func TestClientNodeIPv6First(t *testing.T) {
+	node := needTool(t, "node")
+	s := clientServerLocalhost(t)
+	args := []string{"--no-network-family-autoselection", "ipv6first_client.js", apiKeyName}
+	var got struct {
+		Status        int
+		RemoteAddress string
+		Value         string
+		Error         string
+		Address       string
+	}
+	if err := json.Unmarshal(run(t, s, clientsDir, node, args...), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != 200 || got.RemoteAddress != "::1" || got.Value != apiKeyPlain {
+		t.Errorf("node --no-network-family-autoselection, localhost ::1 first: %+v; want 200 over ::1 with the value", got)
+	}
+
+	h, _, _ := newTestHandler(t)
+	v4only := listen(t, h) // 127.0.0.1 only, as before ListenLocalhost
+	got.Error = ""
+	if err := json.Unmarshal(run(t, v4only, clientsDir, node, args...), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Error != "ECONNREFUSED" || got.Address != "::1" {
+		t.Errorf("the same client against a server on 127.0.0.1 alone: %+v; want ECONNREFUSED on ::1 (else this test proves nothing)", got)
 	}
 }

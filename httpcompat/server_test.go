@@ -40,6 +40,25 @@ func listen(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
 	return s
 }
 
+// listenLocalhost serves h on 127.0.0.1 and ::1 (port 0), closed at
+// cleanup, with the same leak check as listen.
+func listenLocalhost(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
+	t.Helper()
+	if tt, ok := t.(*testing.T); ok {
+		t.Cleanup(func() { goleak.VerifyNone(tt, goleak.IgnoreCurrent()) })
+	}
+	s, err := ListenLocalhost(0, h, opts...)
+	if err != nil {
+		t.Fatalf("ListenLocalhost: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
 // raw sends text as it is over a new connection and returns the parsed
 // response and its body.
 func raw(t testing.TB, addr, text string) (*http.Response, string) {
