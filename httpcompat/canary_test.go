@@ -67,6 +67,7 @@ func TestCanary(t *testing.T) {
 	// A refresh that fails while the canary is cached.
 	calls = append(calls, call{target: "/secretsmanager/get?secretId=canary&refreshNow=true"})
 
+	headers := 0
 	for _, cl := range calls {
 		method := cl.method
 		if method == "" {
@@ -94,6 +95,20 @@ func TestCanary(t *testing.T) {
 		if strings.Contains(body, canary) || strings.Contains(body, testToken) {
 			t.Errorf("%s %s: error body %q holds the canary or the token", method, cl.target, body)
 		}
+		if w.Header().Get(ErrorMessageHeader) == "" {
+			t.Errorf("%s %s = %d without %s", method, cl.target, w.Code, ErrorMessageHeader)
+		}
+		for k, vs := range w.Header() {
+			for _, v := range vs {
+				if strings.Contains(v, canary) || strings.Contains(v, testToken) {
+					t.Errorf("%s %s: header %s: %q holds the canary or the token", method, cl.target, k, v)
+				}
+			}
+		}
+		headers++
+	}
+	if headers == 0 {
+		t.Fatal("no error reply checked")
 	}
 
 	// The server's own paths: 429 and connection errors, logged too.

@@ -8,9 +8,13 @@
 //
 // A 200 body is byte for byte what the extension sends: json.Marshal of the
 // AWS SDK for Go v2 output struct (ssm.GetParameterOutput,
-// secretsmanager.GetSecretValueOutput), with no trailing newline. A request
-// without the right token never gets a value. No error body and no log
-// record holds a value or the token.
+// secretsmanager.GetSecretValueOutput), with no trailing newline. So is every
+// error reply the extension is known to send, by default: an upstream error
+// is 400 with the text "an unexpected error occurred while executing
+// request", a missing or wrong token 401 "bad session token or header key",
+// both Content-Type text/plain. A request without the right token never gets
+// a value. No error body, error header or log record holds a value or the
+// token.
 //
 // # Routes
 //
@@ -50,26 +54,40 @@
 //   - The token is compared exactly with the header's field value, which
 //     HTTP defines without surrounding whitespace: a value that still
 //     carries whitespace is refused. Several token headers must all match.
-//   - Errors are informative where the extension's are opaque: upstream
-//     client errors (not found, access denied, validation) keep the
-//     extension's status 400, but the body is AWS's JSON error shape
-//     {"__type":"ParameterNotFound","message":"..."} with Content-Type
-//     application/json and the header x-amzn-errortype, where the extension
-//     sends the text "an unexpected error occurred while executing request".
-//     Throttling is 429, an unreachable or failing upstream 502, a timeout
-//     504, a closed cache 503, the request's own rejection 400 naming the
-//     parameter. Only the 401 keeps the extension's text body exactly.
+//   - Error bodies are the extension's; the detail is in two headers the
+//     extension does not send (its 401 carries the first): [ErrorTypeHeader]
+//     (X-Amzn-Errortype) with the AWS error code and [ErrorMessageHeader]
+//     (X-Parsec-Error-Message) with the operation, the name and AWS's
+//     message. Clients exist that decode any body into the SDK's output type
+//     without looking at the status; the extension's text makes them fail,
+//     where a JSON error would decode into an empty success. [WithJSONErrors]
+//     opts in to AWS's JSON error shape {"__type":"ParameterNotFound",
+//     "message":"..."} (application/json) for every reply but the 401.
+//   - Statuses parsec adds, each with a fixed text/plain sentence (JSON with
+//     WithJSONErrors): throttling 429, an unreachable or failing upstream
+//     502, a timeout 504 ("the upstream call timed out"), a closed cache
+//     503, no upstream client 501. The request's own rejection is 400 with
+//     the parameter and the rule as the body; a value the extension would
+//     have sent to AWS for AWS to refuse (a version that is not a positive
+//     integer, /aws/reference/secretsmanager/ without withDecryption=true)
+//     gets the extension's 400 text, without an upstream call.
 //   - Hardening beyond the extension: X-Forwarded-For is refused (400), a
-//     Host other than localhost, 127.0.0.1 or [::1] is refused (403: DNS
-//     rebinding), methods other than GET get 405 with Allow: GET, [Listen]
-//     binds loopback only, limits header size and time, and answers 429
-//     beyond [WithMaxConcurrent] requests in progress.
+//     Host other than localhost, 127.0.0.1 or [::1] (with a port from 1 to
+//     65535 or none) is refused (403: DNS rebinding), methods other than GET
+//     get 405 with Allow: GET, unknown routes 404. [Listen] and
+//     [ListenLocalhost] bind loopback only (ListenLocalhost and [Start] both
+//     127.0.0.1 and ::1, so localhost works whichever it resolves to first),
+//     limit header size and time, close idle keep-alive connections after
+//     [DefaultIdleTimeout], keep at most [WithMaxOpenConnections]
+//     connections open (closing the longest-idle one to make room) and answer
+//     429 beyond [WithMaxConcurrent] requests in progress.
 //   - There is no "not ready" 400 during INIT: the handler serves from the
 //     moment [Listen] returns.
 //
 // # Use
 //
 // In a Go function, [Start] is one line of init: it reads the extension's
-// environment variables and serves on 127.0.0.1:2773. [NewHandler] and
-// [Listen] are the parts, for cmd/parsecd or a test.
+// environment variables and serves on localhost:2773 (127.0.0.1 and ::1).
+// [NewHandler], [ListenLocalhost] and [Listen] are the parts, for
+// cmd/parsecd or a test.
 package httpcompat

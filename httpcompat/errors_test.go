@@ -121,3 +121,80 @@ func TestSanitize(t *testing.T) {
 		t.Errorf("sanitize kept control characters or length: %q", got)
 	}
 }
+
+// TestErrorReplyBodies: by default every error reply has a plain-text body
+// (the extension's bytes where the extension has the status, a fixed
+// sentence for the statuses parsec adds, the rule broken for a bad query)
+// and the detail in the headers; with WithJSONErrors the body is the JSON
+// error shape. No 504 says "unavailable".
+func TestErrorReplyBodies(t *testing.T) {
+	const p = "/systemsmanager/parameters/get?"
+	tests := []struct {
+		target, host, xff string
+		method            string
+		status            int
+		code, body        string // body "" means: the message, as in the header
+	}{
+		{target: p + "name=fail%2FParameterNotFound", status: 400, code: "ParameterNotFound", body: upstreamErrorBody},
+		{target: "/secretsmanager/get?secretId=fail%2FResourceNotFoundException", status: 400, code: "ResourceNotFoundException", body: upstreamErrorBody},
+		{target: p + "name=%2Fa&version=0", status: 400, code: "ValidationException", body: upstreamErrorBody},
+		{target: p + "name=%2Faws%2Freference%2Fsecretsmanager%2Fs&withDecryption=false", status: 400, code: "ValidationException", body: upstreamErrorBody},
+		{target: p + "name=fail%2FThrottlingException", status: 429, code: "ThrottlingException", body: throttledBody},
+		{target: p + "name=fail%2FInternalServerError", status: 502, code: "InternalServerError", body: badGatewayBody},
+		{target: p + "name=fail%2Funreachable", status: 502, code: "ServiceUnavailable", body: badGatewayBody},
+		{target: p + "name=fail%2Ftimeout", status: 504, code: "RequestTimeout", body: timeoutBody},
+		{target: p + "name=fail%2FRequestTimeoutException", status: 504, code: "RequestTimeoutException", body: timeoutBody},
+		{target: p + "name=%2Fa&nope=1", status: 400, code: "ValidationException"},
+		{target: "/nowhere", status: 404, code: "NotFound"},
+		{target: p + "name=%2Fa", method: "POST", status: 405, code: "MethodNotAllowed"},
+		{target: p + "name=%2Fa", host: "evil.example", status: 403, code: "InvalidHost"},
+		{target: p + "name=%2Fa", xff: "203.0.113.9", status: 400, code: "ValidationException"},
+	}
+	for _, jsonErrors := range []bool{false, true} {
+		var opts []Option
+		if jsonErrors {
+			opts = append(opts, WithJSONErrors())
+		}
+		h, u, _ := newTestHandler(t, opts...)
+		for _, tt := range tests {
+			method := tt.method
+			if method == "" {
+				method = "GET"
+			}
+			r := request(method, tt.target, testToken)
+			if tt.host != "" {
+				r.Host = tt.host
+			}
+			if tt.xff != "" {
+				r.Header.Set("X-Forwarded-For", tt.xff)
+			}
+			w := serve(h, r)
+			e := errorOf(t, w)
+			if w.Code != tt.status || e.Type != tt.code {
+				t.Errorf("%s %s = %d %s; want %d %s", method, tt.target, w.Code, e.Type, tt.status, tt.code)
+			}
+			if tt.status == 504 && (strings.Contains(w.Body.String(), "unavailable") || strings.Contains(e.Message, "unavailable")) {
+				t.Errorf("504 says unavailable: body %q, message %q", w.Body, e.Message)
+			}
+			if jsonErrors {
+				if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+					t.Errorf("with WithJSONErrors %s: Content-Type %q", tt.target, ct)
+				}
+				continue
+			}
+			want := tt.body
+			if want == "" {
+				want = e.Message
+			}
+			if got := w.Body.String(); got != want || w.Header().Get("Content-Type") != "text/plain" {
+				t.Errorf("%s %s: body %q (%s); want %q (text/plain)", method, tt.target, got, w.Header().Get("Content-Type"), want)
+			}
+		}
+		// The reference read without decryption never went upstream.
+		for _, in := range u.paramInputs() {
+			if strings.HasPrefix(*in.Name, "/aws/reference/") {
+				t.Errorf("a reference read without withDecryption reached the upstream: %s", *in.Name)
+			}
+		}
+	}
+}

@@ -191,6 +191,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "httpcompat: request refused: missing or wrong token", slog.Int("status", http.StatusUnauthorized))
 		w.Header().Set("Content-Type", "text/plain")
 		w.Header().Set(errorTypeHeader, "AccessDeniedException")
+		w.Header().Set(ErrorMessageHeader, "missing or wrong token: send the function's AWS_SESSION_TOKEN in "+TokenHeader)
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(unauthorizedBody))
 		return

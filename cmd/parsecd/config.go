@@ -78,7 +78,7 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 
 const usageText = `parsecd serves the AWS Parameters and Secrets Lambda Extension's HTTP API
 (GET /systemsmanager/parameters/get, /secretsmanager/get, /v1/ID, /ping) on
-127.0.0.1, as a Lambda extension, as a local daemon, or as an emulator that
+127.0.0.1 and ::1, as a Lambda extension, as a local daemon, or as an emulator that
 needs no AWS account.
 
 Usage:
@@ -124,7 +124,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	fs := flag.NewFlagSet("parsecd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
-		port      = fs.Int("port", 0, "listen on 127.0.0.1:`PORT`; 0 picks a free port, logged (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, default 2773)")
+		port      = fs.Int("port", 0, "listen on 127.0.0.1:`PORT` and [::1]:PORT; 0 picks a free port, logged (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, default 2773)")
 		mode      = fs.String("mode", "", "run `MODE`: auto, extension, daemon or emulate (PARSECD_MODE, default auto)")
 		emulate   = fs.String("emulate", "", "serve the parameters and secrets of the JSON `FILE` instead of AWS; the file is reloaded when it changes (PARSECD_EMULATE)")
 		latency   = fs.String("latency", "", "emulator only: delay every upstream call by `MIN-MAX` (e.g. 20ms-80ms) or a fixed duration (PARSECD_LATENCY)")

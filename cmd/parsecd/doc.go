@@ -1,7 +1,8 @@
 // Command parsecd serves the HTTP API of the AWS Parameters and Secrets
 // Lambda Extension (GET /systemsmanager/parameters/get, /secretsmanager/get,
-// the Secrets Manager Agent's /v1/ID and /ping) on 127.0.0.1 from parsec's
-// cache. It replaces the AWS extension as a Lambda layer, runs as a local
+// the Secrets Manager Agent's /v1/ID and /ping) on localhost (127.0.0.1 and
+// ::1, one server; 127.0.0.1 alone where the machine has no IPv6, logged at
+// INFO) from parsec's cache. It replaces the AWS extension as a Lambda layer, runs as a local
 // daemon in front of AWS, or emulates both services from a JSON file with
 // no AWS account. Run parsecd --help for the flags.
 //
@@ -32,9 +33,18 @@
 //
 // The extension's environment variables, with its names, defaults and
 // meaning (see cache.ParseEnv); --port, --log-level and --ttl override them.
-// --max-concurrent (PARSECD_MAX_CONCURRENT, default 256) bounds the requests
-// served at once; beyond it parsecd answers 429. A bad value is a
-// configuration error naming the variable or flag.
+// --max-concurrent (PARSECD_MAX_CONCURRENT, default 128) bounds the requests
+// served at once; beyond it parsecd answers 429. --max-open-connections
+// (PARSECD_MAX_OPEN_CONNECTIONS, default 256, at most 900) bounds the open
+// connections: at the limit a new connection closes the keep-alive
+// connection idle the longest, or is itself closed unanswered when every
+// connection is busy; idle connections close after 5 s. Error replies are
+// the extension's text (400 "an unexpected error occurred while executing
+// request") with the AWS code in X-Amzn-Errortype and parsec's message in
+// X-Parsec-Error-Message; --json-errors true (PARSECD_JSON_ERRORS=true)
+// answers AWS's JSON error shape instead, for clients that check the status
+// before decoding the body. A bad value is a configuration error naming the
+// variable or flag.
 //
 // # Token
 //
