@@ -329,6 +329,13 @@ func TestStart(t *testing.T) {
 	if want := "127.0.0.1:" + strconv.Itoa(port); s.Addr() != want {
 		t.Errorf("Addr() = %q; want %q", s.Addr(), want)
 	}
+	if a := s.Addrs(); len(a) == 2 && a[1] != "[::1]:"+strconv.Itoa(port) {
+		t.Errorf("Addrs() = %v; want [::1] on the same port", a)
+	} else if len(a) == 2 {
+		if resp, _ := raw(t, a[1], "GET /ping HTTP/1.1\r\nHost: [::1]:"+strconv.Itoa(port)+"\r\nConnection: close\r\n\r\n"); resp.StatusCode != 200 {
+			t.Errorf("GET /ping on [::1] through Start = %d", resp.StatusCode)
+		}
+	}
 	resp, body := raw(t, s.Addr(), "GET /systemsmanager/parameters/get?name=%2Fa HTTP/1.1\r\nHost: localhost:"+strconv.Itoa(port)+"\r\nConnection: close\r\nX-Aws-Parameters-Secrets-Token: "+testToken+"\r\n\r\n")
 	if resp.StatusCode != 200 || !strings.Contains(body, "value-of:/a") {
 		t.Errorf("GET through Start = %d %q; want 200 with the value", resp.StatusCode, body)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,5 +66,36 @@ func TestErrorBodies(t *testing.T) {
 				t.Errorf("JSON error body %q (%s): %v; want __type ParameterNotFound", body, resp.Header.Get("Content-Type"), err)
 			}
 		})
+	}
+}
+
+// TestEmulatorBinaryReference: the emulator answers a binary secret read
+// through /aws/reference/secretsmanager/ as real SSM does: Value null,
+// DataType null, Version 0, the bytes in SourceResult as a Gson-rendered
+// Java ByteBuffer (signed bytes).
+func TestEmulatorBinaryReference(t *testing.T) {
+	noLeaks(t)
+	file := writeFile(t, "e.json", `{"secrets": [{"name": "bin", "binary": "AAF/gP8="}]}`)
+	r := startRun(t, []string{"--emulate", file, "--port", "0"}, envMap("AWS_SESSION_TOKEN", "tok"), nil)
+	resp, body := getFull(t, r.url+"/systemsmanager/parameters/get?name=%2Faws%2Freference%2Fsecretsmanager%2Fbin&withDecryption=true", "tok")
+	var out struct {
+		Parameter struct {
+			Value, DataType *string
+			Version         int64
+			SourceResult    string
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET reference = %d %q: %v", resp.StatusCode, body, err)
+	}
+	p := out.Parameter
+	const wantBuffer = `"secretBinary":{"hb":[0,1,127,-128,-1],"offset":0,"isReadOnly":false,"bigEndian":true,"nativeByteOrder":false,"mark":-1,"position":0,"limit":5,"capacity":5,"address":16}`
+	if p.Value != nil || p.DataType != nil || p.Version != 0 || !strings.Contains(p.SourceResult, wantBuffer) {
+		t.Errorf("binary reference = %s; want Value and DataType null, Version 0, SourceResult with %s", body, wantBuffer)
+	}
+	// Without withDecryption: the extension's 400, answered locally.
+	resp, body = getFull(t, r.url+"/systemsmanager/parameters/get?name=%2Faws%2Freference%2Fsecretsmanager%2Fbin", "tok")
+	if resp.StatusCode != 400 || body != "an unexpected error occurred while executing request" {
+		t.Errorf("reference without withDecryption = %d %q; want the extension's 400", resp.StatusCode, body)
 	}
 }
