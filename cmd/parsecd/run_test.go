@@ -131,9 +131,30 @@ func TestPortInUse(t *testing.T) {
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"parsecd"}, how.args...), envMap(append(how.env, "AWS_SESSION_TOKEN", "tok")...), &stdout, &stderr)
-		if code != exitUsage || !containsAll(stderr.String(), "cannot listen on 127.0.0.1:"+itoa(port), "address already in use") {
+		if code != exitUsage || !containsAll(stderr.String(), "cannot listen on localhost port "+itoa(port), "127.0.0.1:"+itoa(port), "address already in use") {
 			t.Errorf("run(%q, %q) = %d, stderr %q; want %d naming the address in use", how.args, how.env, code, stderr.String(), exitUsage)
 		}
+	}
+}
+
+// TestPortInUseOnIPv6: a port free on 127.0.0.1 but taken on ::1 is a
+// configuration error naming [::1]:PORT (a client resolving localhost to
+// ::1 would reach the other process).
+func TestPortInUseOnIPv6(t *testing.T) {
+	noLeaks(t)
+	if !hasIPv6Loopback(t) {
+		t.Skip("no IPv6 loopback here (it fails under CI=true)")
+	}
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"parsecd", "--emulate", writeFile(t, "e.json", validFile), "--port", itoa(port)}, envMap("AWS_SESSION_TOKEN", "tok"), &stdout, &stderr)
+	if code != exitUsage || !containsAll(stderr.String(), "[::1]:"+itoa(port), "address already in use") {
+		t.Errorf("run with [::1]:%d taken = %d, stderr %q; want %d naming [::1]:%d", port, code, stderr.String(), exitUsage, port)
 	}
 }
 
