@@ -105,3 +105,38 @@ func ExampleTokenFromEnv() {
 	// Output:
 	// IQoJb3JpZ2luX2Vj... <nil>
 }
+
+// Error replies are the extension's bytes by default, with the detail in
+// headers; WithJSONErrors opts in to AWS's JSON error shape.
+func ExampleWithJSONErrors() {
+	missing := source.ParameterGetterFunc(func(ctx context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+		return nil, &ssmtypes.ParameterNotFound{Message: aws.String("Parameter " + aws.ToString(in.Name) + " not found.")}
+	})
+	c, err := cache.New(source.Clients{Parameter: missing}, cache.WithNegativeTTL(0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	for _, opts := range [][]httpcompat.Option{nil, {httpcompat.WithJSONErrors()}} {
+		h, err := httpcompat.NewHandler(c, append(opts, httpcompat.WithToken("session-token"))...)
+		if err != nil {
+			log.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/systemsmanager/parameters/get?name=%2Fapp%2Fgone", nil)
+		r.Host = "localhost:2773"
+		r.Header.Set("x-aws-parameters-secrets-token", "session-token")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(w.Code, w.Header().Get("Content-Type"), w.Header().Get(httpcompat.ErrorTypeHeader))
+		body := w.Body.String()
+		if len(body) > 42 {
+			body = body[:42] + "…" // the message: operation, name and AWS's message
+		}
+		fmt.Println(body)
+	}
+	// Output:
+	// 400 text/plain ParameterNotFound
+	// an unexpected error occurred while executing request
+	// 400 application/json ParameterNotFound
+	// {"__type":"ParameterNotFound","message":…
+}
