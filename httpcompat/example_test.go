@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -129,8 +130,8 @@ func ExampleWithJSONErrors() {
 		h.ServeHTTP(w, r)
 		fmt.Println(w.Code, w.Header().Get("Content-Type"), w.Header().Get(httpcompat.ErrorTypeHeader))
 		body := w.Body.String()
-		if len(body) > 42 {
-			body = body[:42] + "…" // the message: operation, name and AWS's message
+		if i := strings.Index(body, `"message":`); i >= 0 {
+			body = body[:i+len(`"message":`)] + "…" // operation, name and AWS's message
 		}
 		fmt.Println(body)
 	}
