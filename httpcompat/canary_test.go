@@ -132,8 +132,16 @@ func TestCanary(t *testing.T) {
 		}
 	}()
 	<-entered
-	if resp, body := raw(t, s.Addr(), "GET /secretsmanager/get?secretId=canary HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Aws-Parameters-Secrets-Token: "+testToken+"\r\n\r\n"); resp.StatusCode != http.StatusTooManyRequests || strings.Contains(body, canary) {
-		t.Errorf("over the limit = %d %q; want 429 without the value", resp.StatusCode, body)
+	resp, body := raw(t, s.Addr(), "GET /secretsmanager/get?secretId=canary HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Aws-Parameters-Secrets-Token: "+testToken+"\r\n\r\n")
+	if resp.StatusCode != http.StatusTooManyRequests || strings.Contains(body, canary) || resp.Header.Get(ErrorMessageHeader) == "" {
+		t.Errorf("over the limit = %d %q %v; want 429 without the value, with %s", resp.StatusCode, body, resp.Header, ErrorMessageHeader)
+	}
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			if strings.Contains(v, canary) || strings.Contains(v, testToken) {
+				t.Errorf("429 header %s: %q holds the canary or the token", k, v)
+			}
+		}
 	}
 	close(blocked)
 	<-done
