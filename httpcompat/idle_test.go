@@ -1,0 +1,89 @@
+package httpcompat
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// pipeListener is a net.Listener of in-memory connections (net.Pipe), so
+// that a Server runs inside a synctest bubble, where its timeouts follow
+// the bubble's fake clock.
+type pipeListener struct {
+	conns  chan net.Conn
+	once   sync.Once
+	closed chan struct{}
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), closed: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2773} }
+
+func (l *pipeListener) dial() net.Conn {
+	client, server := net.Pipe()
+	l.conns <- server
+	return client
+}
+
+// TestIdleConnectionsClose: a keep-alive connection left idle is closed by
+// the server after DefaultIdleTimeout (5 s of the bubble's fake clock), and
+// not before.
+func TestIdleConnectionsClose(t *testing.T) {
+	if DefaultIdleTimeout > 10*time.Second {
+		t.Errorf("DefaultIdleTimeout = %v; want a few seconds", DefaultIdleTimeout)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		h, _, _ := newTestHandler(t)
+		ln := newPipeListener()
+		s := newServer(h, newServerConfig(h, nil), []net.Listener{ln})
+		defer s.Close()
+		c := ln.dial()
+		defer c.Close()
+		go func() { _, _ = io.WriteString(c, "GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n") }()
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		synctest.Wait()
+		if st, _ := s.limit.stats(); st.idle != 1 {
+			t.Fatalf("after one request: %+v; want 1 idle connection", st)
+		}
+		start := time.Now()
+		<-time.After(DefaultIdleTimeout - time.Millisecond) // the bubble's fake clock: no real time passes
+		synctest.Wait()
+		if st, _ := s.limit.stats(); st.idle != 1 {
+			t.Errorf("idle for %v: %+v; want still open", time.Since(start), st)
+		}
+		<-time.After(2 * time.Millisecond)
+		synctest.Wait()
+		if st, _ := s.limit.stats(); st.open != 0 {
+			t.Errorf("idle for %v: %+v; want closed", time.Since(start), st)
+		}
+		if _, err := c.Read(make([]byte, 1)); err == nil {
+			t.Errorf("the idle connection is still readable after %v", time.Since(start))
+		}
+	})
+}
