@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -61,6 +62,7 @@ type Handler struct {
 	jsonErrors bool
 	digest     [sha256.Size]byte // of the expected token; the token itself is not kept
 	log        *slog.Logger
+	routes     map[string]http.Handler // WithRoute's, by escaped path; read-only after NewHandler
 }
 
 // Option configures [NewHandler]. An Option that returns an error makes
@@ -73,6 +75,7 @@ type handlerConfig struct {
 	noToken  bool
 	json     bool
 	logger   *slog.Logger
+	routes   map[string]http.Handler
 }
 
 // WithToken sets the token every request except GET /ping must carry in
@@ -128,6 +131,46 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *handlerConfig) error { c.logger = l; return nil }
 }
 
+// WithRoute serves h at path, an extra route of the caller's (parsecd's
+// /metrics, say), behind every check the extension's routes pass: no
+// X-Forwarded-For, a loopback Host, the token, GET only. Only requests whose
+// escaped path is exactly path reach h. path must start with "/", be a valid
+// URL path in its escaped form, and not be one of the extension's, the
+// Agent's or parsec's own routes (/systemsmanager/..., /secretsmanager/...,
+// /v1/..., /ping, /parsec/v1/parameters); a path given twice is an error.
+func WithRoute(path string, h http.Handler) Option {
+	return func(c *handlerConfig) error {
+		if h == nil {
+			return fmt.Errorf("httpcompat: WithRoute(%q): the handler must not be nil", path)
+		}
+		u, err := url.Parse(path)
+		if err != nil || !strings.HasPrefix(path, "/") || u.EscapedPath() != path || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("httpcompat: WithRoute(%q): the path must start with / and be an escaped URL path without query or fragment", path)
+		}
+		if reservedPath(path) {
+			return fmt.Errorf("httpcompat: WithRoute(%q): the path is one of the extension's or parsec's own routes", path)
+		}
+		if _, dup := c.routes[path]; dup {
+			return fmt.Errorf("httpcompat: WithRoute(%q): the path is given twice", path)
+		}
+		if c.routes == nil {
+			c.routes = map[string]http.Handler{}
+		}
+		c.routes[path] = h
+		return nil
+	}
+}
+
+// reservedPath reports whether ServeHTTP answers path itself.
+func reservedPath(path string) bool {
+	for _, p := range []string{routeParameter, routeSecret} {
+		if path == p || path == p+"/" {
+			return true
+		}
+	}
+	return path == routePing || path == routeBatch || strings.HasPrefix(path, routeV1)
+}
+
 // NewHandler returns a handler answering from c. It needs [WithToken] or
 // [WithoutTokenCheck], not both. It does no I/O.
 func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
@@ -152,7 +195,7 @@ func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cache: c, noToken: cfg.noToken, jsonErrors: cfg.json, log: cfg.logger}
+	h := &Handler{cache: c, noToken: cfg.noToken, jsonErrors: cfg.json, log: cfg.logger, routes: cfg.routes}
 	if cfg.tokenSet {
 		h.digest = sha256.Sum256([]byte(cfg.token))
 	}
@@ -166,8 +209,9 @@ func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
 // carrying X-Forwarded-For is refused (400), a Host other than localhost,
 // 127.0.0.1 or [::1] is refused (403), GET /ping answers "healthy", a
 // missing or wrong token is refused (401), a method other than GET is
-// refused (405), an unknown path is 404; then the query is checked (400
-// naming the parameter) and the cache asked.
+// refused (405), a path of [WithRoute] goes to its handler, an unknown path
+// is 404; then the query is checked (400 naming the parameter) and the cache
+// asked.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, ok := r.Header["X-Forwarded-For"]; ok {
 		h.fail(r, w, "", &requestError{field: "X-Forwarded-For", rule: "proxied requests are refused: the API serves local callers only"})
@@ -222,6 +266,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.serveSecret(w, r, id)
+	case h.routes[path] != nil:
+		h.routes[path].ServeHTTP(w, r)
 	default:
 		h.reply(r, w, "", http.StatusNotFound, "NotFound", "no such route: use GET /systemsmanager/parameters/get, /secretsmanager/get, /v1/{secretId} or /ping")
 	}

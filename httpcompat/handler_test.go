@@ -399,3 +399,42 @@ func TestWithoutTokenCheck(t *testing.T) {
 		t.Errorf("without token check, foreign Host: status = %d; want 403", w.Code)
 	}
 }
+
+func TestWithRoute(t *testing.T) {
+	h, _, _ := newTestHandler(t)
+	extra := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("extra")) })
+	hr, err := NewHandler(h.cache, WithToken(testToken), WithRoute("/metrics", extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		req    *http.Request
+		status int
+		body   string
+	}{
+		{"with token", request("GET", "/metrics", testToken), 200, "extra"},
+		{"without token", request("GET", "/metrics", ""), 401, unauthorizedBody},
+		{"wrong method", request("POST", "/metrics", testToken), 405, ""},
+		{"another path", request("GET", "/metrics/x", testToken), 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(hr, tt.req)
+			if w.Code != tt.status {
+				t.Fatalf("GET /metrics = %d %q; want %d", w.Code, w.Body, tt.status)
+			}
+			if tt.body != "" && w.Body.String() != tt.body {
+				t.Errorf("body = %q; want %q", w.Body, tt.body)
+			}
+		})
+	}
+	for _, path := range []string{"", "metrics", "/ping", "/v1/x", "/secretsmanager/get/", "/systemsmanager/parameters/get", "/parsec/v1/parameters", "/a?b", "/a b"} {
+		if _, err := NewHandler(h.cache, WithToken(testToken), WithRoute(path, extra)); err == nil {
+			t.Errorf("WithRoute(%q) = nil error; want one naming the rule", path)
+		}
+	}
+	if _, err := NewHandler(h.cache, WithToken(testToken), WithRoute("/m", extra), WithRoute("/m", extra)); err == nil {
+		t.Error("WithRoute twice with one path = nil error; want one")
+	}
+}

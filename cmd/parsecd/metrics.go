@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/httpcompat"
 	parsecmetrics "github.com/parsec-go/parsec/metrics"
 	"github.com/parsec-go/parsec/metrics/emf"
 )
@@ -34,8 +35,6 @@ const (
 const (
 	routeMetrics = "/metrics"
 	routeDebug   = "/parsec/v1/debug"
-	// probePath is a path the compatible handler does not serve: see gate.
-	probePath = "/parsecd/probe-authorization"
 )
 
 const (
@@ -142,20 +141,19 @@ func (o observability) emfWriter(out io.Writer) (*emf.Writer, error) {
 	return emf.New(out, o.emfNamespace, opts...)
 }
 
-// routes wraps h with the opt-in routes, if any.
-func (r *runner) routes(h http.Handler, stats func() cache.Stats) http.Handler {
+// routeOptions returns the handler options serving the opt-in routes, if
+// any, behind the compatible handler's own checks (XFF, Host, token, GET):
+// the same token and the same refusal bytes as every other route.
+func (r *runner) routeOptions(stats func() cache.Stats) []httpcompat.Option {
 	o := r.cfg.obs
-	routes := map[string]http.Handler{}
+	var opts []httpcompat.Option
 	if o.metrics {
-		routes[routeMetrics] = metricsHandler(stats)
+		opts = append(opts, httpcompat.WithRoute(routeMetrics, metricsHandler(stats)))
 	}
 	if o.debug {
-		routes[routeDebug] = debugHandler(stats)
+		opts = append(opts, httpcompat.WithRoute(routeDebug, debugHandler(stats)))
 	}
-	if len(routes) == 0 {
-		return h
-	}
-	return gate(h, routes)
+	return opts
 }
 
 // startEMF starts the EMF interval writer, if asked for. The returned stop
@@ -183,59 +181,6 @@ func (r *runner) startEMF(stats func() cache.Stats) (stop func()) {
 			r.log.Warn("parsecd: EMF line not written", "error", err.Error())
 		}
 	}
-}
-
-// gate serves routes behind the compatible handler h's own checks: for a
-// request to one of them, it first asks h about the same request sent to a
-// path h does not serve. h answers 404 only once the request has passed
-// every check (no X-Forwarded-For, a loopback Host, the token, GET), so a
-// 404 lets the route serve, and any other answer (401, 403, 405, 400) is
-// sent as h wrote it: the same token and the same bytes as every other
-// route, with no second copy of the token. (At log level DEBUG, h logs the
-// probe's 404 as a refused request.)
-func gate(h http.Handler, routes map[string]http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route, ok := routes[r.URL.EscapedPath()]
-		if !ok {
-			h.ServeHTTP(w, r)
-			return
-		}
-		probe := r.Clone(r.Context())
-		probe.URL.Path, probe.URL.RawPath, probe.RequestURI = probePath, "", probePath
-		probe.Body = http.NoBody
-		rec := &recorder{header: http.Header{}}
-		h.ServeHTTP(rec, probe)
-		if rec.status == http.StatusNotFound {
-			route.ServeHTTP(w, r)
-			return
-		}
-		for k, v := range rec.header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.status)
-		_, _ = w.Write(rec.body)
-	})
-}
-
-// recorder keeps the handler's refusal: a status and a short body.
-type recorder struct {
-	header http.Header
-	status int
-	body   []byte
-}
-
-const maxRefusal = 4 << 10 // the handler's refusals are short JSON or text
-
-func (rec *recorder) Header() http.Header { return rec.header }
-func (rec *recorder) WriteHeader(code int) {
-	if rec.status == 0 {
-		rec.status = code
-	}
-}
-func (rec *recorder) Write(p []byte) (int, error) {
-	rec.WriteHeader(http.StatusOK)
-	rec.body = append(rec.body, p[:min(len(p), maxRefusal-len(rec.body))]...)
-	return len(p), nil
 }
 
 // statsCollector is a prometheus.Collector of the cache's counters: one

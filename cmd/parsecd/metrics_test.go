@@ -88,11 +88,11 @@ func TestMetricsHandlerMatchesStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	compat, err := httpcompat.NewHandler(c, httpcompat.WithToken("tok"))
+	h, err := httpcompat.NewHandler(c, httpcompat.WithToken("tok"),
+		httpcompat.WithRoute(routeMetrics, metricsHandler(c.Stats)), httpcompat.WithRoute(routeDebug, debugHandler(c.Stats)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := gate(compat, map[string]http.Handler{routeMetrics: metricsHandler(c.Stats), routeDebug: debugHandler(c.Stats)})
 	serve := func(path, token string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "http://localhost:2773"+path, nil)
 		if token != "" {
@@ -146,7 +146,7 @@ func TestMetricsHandlerMatchesStats(t *testing.T) {
 		h.ServeHTTP(got, req)
 		want := httptest.NewRecorder()
 		req.URL.Path = "/systemsmanager/parameters/get"
-		compat.ServeHTTP(want, req)
+		h.ServeHTTP(want, req)
 		if got.Code != tt.want || got.Body.String() != want.Body.String() || got.Header().Get("X-Amzn-Errortype") != want.Header().Get("X-Amzn-Errortype") {
 			t.Errorf("%s: /metrics = %d %q; want %d %q, as the other routes answer", tt.name, got.Code, got.Body, want.Code, want.Body)
 		}

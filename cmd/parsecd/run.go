@@ -150,6 +150,8 @@ func (r *runner) serve(ctx context.Context) int {
 	if err != nil {
 		return r.initFailed(ctx, exitUsage, reasonToken, err)
 	}
+	var stats func() cache.Stats // set below, before the server starts
+	hopts = append(hopts, r.routeOptions(func() cache.Stats { return stats() })...)
 	build := func(c *cache.Cache) (http.Handler, error) { return httpcompat.NewHandler(c, hopts...) }
 	copts := append(cfg.env.Options(), cache.WithLogger(r.log))
 
@@ -157,7 +159,6 @@ func (r *runner) serve(ctx context.Context) int {
 		h       http.Handler
 		closeFn func()
 		emu     *emulator
-		stats   func() cache.Stats
 	)
 	if cfg.emulate != "" {
 		emu = &emulator{file: cfg.emulate, latencyMin: cfg.latencyMin, latencyMax: cfg.latencyMax, build: build, cacheOpts: copts, log: r.log}
@@ -183,7 +184,6 @@ func (r *runner) serve(ctx context.Context) int {
 		}
 		closeFn, stats = func() { _ = c.Close() }, c.Stats
 	}
-	h = r.routes(h, stats)
 
 	sopts := []httpcompat.ServerOption{httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(cfg.maxConcurrent),
 		httpcompat.WithMaxOpenConnections(cfg.maxOpenConns)}
