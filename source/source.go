@@ -97,6 +97,7 @@ type options struct {
 	maxConns int
 	ssmOpts  []func(*ssm.Options)
 	smOpts   []func(*secretsmanager.Options)
+	regions  regionOptions // routing by ARN region: region.go
 }
 
 // WithMaxConnections limits the number of HTTP connections each AWS client
@@ -124,6 +125,19 @@ func WithSecretsManagerOptions(fns ...func(*secretsmanager.Options)) Option {
 // resolved on the first call. The endpoint follows the SDK's own
 // configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM,
 // AWS_ENDPOINT_URL_SECRETS_MANAGER, or BaseEndpoint in the option functions).
+//
+// Reads are routed by region (see [WithRegionRouting], [WithMaxRegions]): a
+// parameter ARN, a secret ARN, or a reference
+// /aws/reference/secretsmanager/ARN that names another region than the
+// config's goes to clients of that region, made on first use from cfg with
+// the same credentials, retryer, HTTP client (and connection limit) and
+// option functions, the region being the only difference; batch reads are
+// split by region and their answers merged in request order. With a custom
+// endpoint (BaseEndpoint, AWS_ENDPOINT_URL) every region goes to that
+// endpoint, signed for its own region; an EndpointResolverV2 in the option
+// functions sees each region and may send it elsewhere. A malformed ARN, an
+// ARN of another partition, or one region too many is refused locally with
+// an [*Error] of Kind [ErrInvalid].
 func New(cfg aws.Config, opts ...Option) Clients {
 	var o options
 	for _, fn := range opts {
@@ -140,11 +154,7 @@ func New(cfg aws.Config, opts ...Option) Clients {
 	}
 	s := ssm.NewFromConfig(cfg, o.ssmOpts...)
 	sm := secretsmanager.NewFromConfig(cfg, o.smOpts...)
-	return Clients{
-		Parameter:        s,
-		Parameters:       s,
-		ParametersByPath: s,
-		Secret:           sm,
-		SecretBatch:      sm,
-	}
+	// Reads by ARN of another region go to that region's clients, made
+	// from the same cfg and option functions (region.go).
+	return routeRegions(cfg, &o, s, sm)
 }

@@ -1,0 +1,424 @@
+package source_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
+
+	"github.com/parsec-go/parsec/source"
+	"github.com/parsec-go/parsec/source/sourcetest"
+)
+
+// ssmResolver and smResolver send each region to the fake of that region,
+// and any other region to fallback (empty: fail).
+type ssmResolver struct {
+	urls     map[string]string
+	fallback string
+}
+
+func (r ssmResolver) ResolveEndpoint(_ context.Context, p ssm.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	return resolve(r.urls, r.fallback, aws.ToString(p.Region))
+}
+
+type smResolver struct {
+	urls     map[string]string
+	fallback string
+}
+
+func (r smResolver) ResolveEndpoint(_ context.Context, p secretsmanager.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	return resolve(r.urls, r.fallback, aws.ToString(p.Region))
+}
+
+func resolve(urls map[string]string, fallback, region string) (smithyendpoints.Endpoint, error) {
+	s, ok := urls[region]
+	if !ok {
+		s = fallback
+	}
+	if s == "" {
+		return smithyendpoints.Endpoint{}, fmt.Errorf("no endpoint for region %q", region)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return smithyendpoints.Endpoint{}, err
+	}
+	return smithyendpoints.Endpoint{URI: *u}, nil
+}
+
+// byRegion returns options that route every region of servers to its
+// server through EndpointResolverV2, and other regions to fallback.
+func byRegion(fallback *sourcetest.Server, servers map[string]*sourcetest.Server) []source.Option {
+	urls := map[string]string{}
+	for r, s := range servers {
+		urls[r] = s.URL
+	}
+	fb := ""
+	if fallback != nil {
+		fb = fallback.URL
+	}
+	return []source.Option{
+		source.WithSSMOptions(func(o *ssm.Options) { o.EndpointResolverV2 = ssmResolver{urls, fb} }),
+		source.WithSecretsManagerOptions(func(o *secretsmanager.Options) { o.EndpointResolverV2 = smResolver{urls, fb} }),
+	}
+}
+
+const (
+	eastAccount = "123456789012"
+	westAccount = "222222222222"
+	westParam   = "arn:aws:ssm:eu-west-1:" + westAccount + ":parameter/app/x"
+	westSecret  = "arn:aws:secretsmanager:eu-west-1:" + westAccount + ":secret:db-AbCdEf"
+	eastParam   = "arn:aws:ssm:us-east-1:" + eastAccount + ":parameter/app/x"
+)
+
+// twoRegions starts a fake in us-east-1 (account 123456789012, the
+// clients' home) and one in eu-west-1 (account 222222222222), each holding
+// /app/x, /app/same and the secret db with its own values, and returns
+// clients of the first whose endpoint resolver knows both.
+func twoRegions(t *testing.T, opts ...source.Option) (east, west *sourcetest.Server, cl source.Clients) {
+	t.Helper()
+	east = sourcetest.NewServer()
+	t.Cleanup(east.Close)
+	west = sourcetest.NewServer(sourcetest.WithRegion("eu-west-1"), sourcetest.WithAccount(westAccount))
+	t.Cleanup(west.Close)
+	for _, s := range []struct {
+		srv       *sourcetest.Server
+		region    string
+		secretARN string
+	}{{east, "us-east-1", ""}, {west, "eu-west-1", westSecret}} {
+		for _, name := range []string{"/app/x", "/app/same"} {
+			if _, err := s.srv.PutParameter(sourcetest.Parameter{Name: name, Value: name + "@" + s.region}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.srv.CreateSecret(sourcetest.Secret{Name: "db", ARN: s.secretARN},
+			sourcetest.SecretVersion{String: aws.String("db@" + s.region)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts = append(byRegion(nil, map[string]*sourcetest.Server{"us-east-1": east, "eu-west-1": west}), opts...)
+	return east, west, source.New(east.Config(), opts...)
+}
+
+func TestRouteByARN(t *testing.T) {
+	ctx := context.Background()
+	east, west, cl := twoRegions(t)
+	param := func(name string, decrypt bool) (string, error) {
+		out, err := cl.Parameter.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(decrypt)})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.Parameter.Value), nil
+	}
+	secret := func(id string) (string, error) {
+		out, err := cl.Secret.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.SecretString), nil
+	}
+	tests := []struct {
+		name   string
+		read   func() (string, error)
+		want   string
+		server *sourcetest.Server // the one that must get the call
+		op     string
+	}{
+		{"parameter by name", func() (string, error) { return param("/app/x", false) }, "/app/x@us-east-1", east, "GetParameter"},
+		{"parameter by home ARN", func() (string, error) { return param(eastParam, false) }, "/app/x@us-east-1", east, "GetParameter"},
+		{"parameter by ARN of another region and account", func() (string, error) { return param(westParam, false) }, "/app/x@eu-west-1", west, "GetParameter"},
+		{"with a selector", func() (string, error) { return param(westParam+":1", false) }, "/app/x@eu-west-1", west, "GetParameter"},
+		{"reference by name", func() (string, error) { return param("/aws/reference/secretsmanager/db", true) }, "db@us-east-1", east, "GetParameter"},
+		{"reference by secret ARN of another region", func() (string, error) {
+			return param("/aws/reference/secretsmanager/"+westSecret, true)
+		}, "db@eu-west-1", west, "GetParameter"},
+		{"secret by name", func() (string, error) { return secret("db") }, "db@us-east-1", east, "GetSecretValue"},
+		{"secret by ARN of another region", func() (string, error) { return secret(westSecret) }, "db@eu-west-1", west, "GetSecretValue"},
+		{"secret by partial ARN", func() (string, error) {
+			return secret(strings.TrimSuffix(westSecret, "-AbCdEf"))
+		}, "db@eu-west-1", west, "GetSecretValue"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			east.ResetCounters()
+			west.ResetCounters()
+			got, err := tt.read()
+			if err != nil || got != tt.want {
+				t.Fatalf("read = %q, %v; want %q", got, err, tt.want)
+			}
+			other := east
+			if tt.server == east {
+				other = west
+			}
+			if n := tt.server.Calls(tt.op); n != 1 {
+				t.Errorf("%s calls to the right region = %d; want 1", tt.op, n)
+			}
+			if n := other.Calls(""); n != 0 {
+				t.Errorf("calls to the other region = %d; want 0", n)
+			}
+		})
+	}
+}
+
+// A cross-account ARN of the home region goes, unchanged, to the home
+// client: the fake, like AWS without a share, does not know it.
+func TestRouteCrossAccountHomeRegion(t *testing.T) {
+	east, west, cl := twoRegions(t)
+	name := "arn:aws:ssm:us-east-1:999999999999:parameter/app/x"
+	_, err := cl.Parameter.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(name)})
+	if !errors.Is(err, source.ErrNotFound) && !errors.Is(source.Classify("GetParameter", name, err), source.ErrNotFound) {
+		t.Fatalf("GetParameter(%q) = %v; want the home service's ParameterNotFound", name, err)
+	}
+	if east.CallsFor("GetParameter", name) != 1 || west.Calls("") != 0 {
+		t.Fatalf("calls: home %d naming the ARN, other region %d; want 1, 0", east.CallsFor("GetParameter", name), west.Calls(""))
+	}
+}
+
+func TestRouteGetParametersAcrossRegions(t *testing.T) {
+	east, west, cl := twoRegions(t)
+	names := []string{
+		"/app/x",            // 0: east
+		westParam,           // 1: west
+		"/app/missing",      // 2: east, invalid
+		westParam + "-gone", // 3: west, invalid
+		eastParam,           // 4: east
+		"/app/same",         // 5: east
+		strings.Replace(westParam, "/app/x", "/app/same", 1), // 6: west, same name as 5
+	}
+	out, err := cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, m := east.Calls("GetParameters"), west.Calls("GetParameters"); n != 1 || m != 1 {
+		t.Fatalf("GetParameters calls east, west = %d, %d; want 1, 1", n, m)
+	}
+	var got []string
+	for _, p := range out.Parameters {
+		got = append(got, aws.ToString(p.Name)+"="+aws.ToString(p.Value))
+	}
+	// Results of eu-west-1 whose name the home region also asked for or
+	// answered with are renamed to their ARN, so a layer above that matches
+	// by name finds the home region's.
+	want := []string{
+		"/app/x=/app/x@us-east-1",
+		westParam + "=/app/x@eu-west-1",
+		"/app/x=/app/x@us-east-1",
+		"/app/same=/app/same@us-east-1",
+		names[6] + "=/app/same@eu-west-1",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Parameters =\n%q\nwant\n%q", got, want)
+	}
+	if want := []string{"/app/missing", westParam + "-gone"}; !slices.Equal(out.InvalidParameters, want) {
+		t.Errorf("InvalidParameters = %q; want %q", out.InvalidParameters, want)
+	}
+}
+
+func TestRouteBatchSecretsAcrossRegions(t *testing.T) {
+	east, west, cl := twoRegions(t)
+	ids := []string{westSecret, "db", "nope", strings.Replace(westSecret, "db-AbCdEf", "gone", 1)}
+	out, err := cl.SecretBatch.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, m := east.Calls("BatchGetSecretValue"), west.Calls("BatchGetSecretValue"); n != 1 || m != 1 {
+		t.Fatalf("BatchGetSecretValue calls east, west = %d, %d; want 1, 1", n, m)
+	}
+	var got []string
+	for _, v := range out.SecretValues {
+		got = append(got, aws.ToString(v.Name)+"="+aws.ToString(v.SecretString))
+	}
+	// West's db is renamed to its ARN: "db" is asked for in the home region.
+	if want := []string{westSecret + "=db@eu-west-1", "db=db@us-east-1"}; !slices.Equal(got, want) {
+		t.Errorf("SecretValues = %q; want %q", got, want)
+	}
+	var failed []string
+	for _, e := range out.Errors {
+		failed = append(failed, aws.ToString(e.SecretId))
+	}
+	if want := ids[2:]; !slices.Equal(failed, want) {
+		t.Errorf("Errors for %q; want %q", failed, want)
+	}
+}
+
+// A batch of one region is passed through as it is.
+func TestRouteBatchOneRegion(t *testing.T) {
+	east, west, cl := twoRegions(t)
+	out, err := cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{westParam, westParam + ":1"}})
+	if err != nil || len(out.Parameters) != 2 {
+		t.Fatalf("GetParameters = %v, %v; want 2 parameters", out, err)
+	}
+	if east.Calls("") != 0 || west.Calls("GetParameters") != 1 {
+		t.Fatalf("calls east, west = %d, %d; want 0, 1", east.Calls(""), west.Calls("GetParameters"))
+	}
+}
+
+func TestRouteLocalErrors(t *testing.T) {
+	ctx := context.Background()
+	east, west, cl := twoRegions(t)
+	getParameter := func(name string) error {
+		_, err := cl.Parameter.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		return err
+	}
+	getParameters := func(name string) error {
+		_, err := cl.Parameters.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/app/x", westParam, name}})
+		return err
+	}
+	getSecret := func(id string) error {
+		_, err := cl.Secret.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+		return err
+	}
+	batchSecrets := func(id string) error {
+		_, err := cl.SecretBatch.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"db", id}})
+		return err
+	}
+	tests := []struct {
+		name  string
+		read  func(string) error
+		arg   string
+		code  string
+		cause error
+		text  string // in the message
+	}{
+		{"malformed parameter ARN", getParameter, "arn:aws:ssm:eu-west-1:" + westAccount + ":app/x", "InvalidARN", source.ErrMalformedARN, "parameter/NAME"},
+		{"malformed in a batch", getParameters, "arn:aws:ssm:eu-west-1:42:parameter/x", "InvalidARN", source.ErrMalformedARN, "12 digits"},
+		{"malformed secret ARN", getSecret, "arn:aws:secretsmanager:eu-west-1:" + westAccount + ":db", "InvalidARN", source.ErrMalformedARN, "at least 7"},
+		{"malformed secret in a batch", batchSecrets, "arn:aws:ssm:eu-west-1:" + westAccount + ":secret:db", "InvalidARN", source.ErrMalformedARN, "service must be secretsmanager"},
+		{"malformed reference", getParameter, "/aws/reference/secretsmanager/arn:aws:secretsmanager:eu-west-1", "InvalidARN", source.ErrMalformedARN, "reference"},
+		{"other partition", getParameter, "arn:aws-cn:ssm:cn-north-1:" + westAccount + ":parameter/x", "PartitionMismatch", source.ErrPartitionMismatch, "partition aws-cn, the client's region \"us-east-1\" in partition aws"},
+		{"other partition in a batch", getParameters, "arn:aws-us-gov:ssm:us-gov-west-1:" + westAccount + ":parameter/x", "PartitionMismatch", source.ErrPartitionMismatch, "aws-us-gov"},
+		{"region not in the ARN's partition", getSecret, "arn:aws:secretsmanager:cn-north-1:" + westAccount + ":secret:db", "PartitionMismatch", source.ErrPartitionMismatch, "region cn-north-1 is in partition aws-cn"},
+		{"secret of another partition in a batch", batchSecrets, "arn:aws-cn:secretsmanager:cn-north-1:" + westAccount + ":secret:db", "PartitionMismatch", source.ErrPartitionMismatch, "aws-cn"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.read(tt.arg)
+			var se *source.Error
+			if !errors.As(err, &se) || se.Code != tt.code || !errors.Is(err, source.ErrInvalid) || !errors.Is(err, tt.cause) {
+				t.Fatalf("read(%q) = %v; want a local *source.Error, Code %s, ErrInvalid, %v", tt.arg, err, tt.code, tt.cause)
+			}
+			if se.Name != tt.arg || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), tt.code) {
+				t.Errorf("error %q; want it to name %q, %s and %q", err, tt.arg, tt.code, tt.text)
+			}
+			if source.IsTransient(err) {
+				t.Errorf("IsTransient(%v) = true; want false", err)
+			}
+			if n := east.Calls("") + west.Calls(""); n != 0 {
+				t.Errorf("upstream calls = %d; want 0", n)
+			}
+		})
+	}
+}
+
+func TestRegionBound(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		opts []source.Option
+		max  int
+	}{
+		{"default", nil, source.DefaultMaxRegions},
+		{"WithMaxRegions(2)", []source.Option{source.WithMaxRegions(2)}, 2},
+		{"WithMaxRegions(0) is the default", []source.Option{source.WithMaxRegions(0)}, source.DefaultMaxRegions},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			home := sourcetest.NewServer()
+			defer home.Close()
+			// Every other region is served by one fake; it does not know the
+			// ARNs (another region), so each read reaches it and fails with
+			// ParameterNotFound.
+			other := sourcetest.NewServer(sourcetest.WithRegion("eu-west-1"))
+			defer other.Close()
+			cl := source.New(home.Config(), append(byRegion(other, nil), tt.opts...)...)
+			read := func(region string) error {
+				name := "arn:aws:ssm:" + region + ":" + eastAccount + ":parameter/x"
+				_, err := cl.Parameter.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+				return err
+			}
+			for i := range tt.max {
+				if err := read(fmt.Sprintf("eu-test-%d", i+1)); errors.Is(err, source.ErrTooManyRegions) {
+					t.Fatalf("read of region %d of %d: %v", i+1, tt.max, err)
+				}
+			}
+			if n := other.Calls("GetParameter"); n != tt.max {
+				t.Fatalf("calls to the other regions = %d; want %d", n, tt.max)
+			}
+			err := read("eu-test-99")
+			var se *source.Error
+			if !errors.Is(err, source.ErrTooManyRegions) || !errors.As(err, &se) || se.Code != "TooManyRegions" ||
+				!errors.Is(err, source.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("the %d regions", tt.max)) ||
+				!strings.Contains(err.Error(), "eu-test-99") {
+				t.Fatalf("read of one region too many = %v; want TooManyRegions naming the region and the bound %d", err, tt.max)
+			}
+			if n := other.Calls("GetParameter"); n != tt.max {
+				t.Errorf("calls after the refused read = %d; want %d", n, tt.max)
+			}
+			// Regions already in use, and the home region, still work.
+			if err := read("eu-test-1"); errors.Is(err, source.ErrTooManyRegions) {
+				t.Errorf("read of a region in use: %v", err)
+			}
+			if err := read("us-east-1"); errors.Is(err, source.ErrTooManyRegions) {
+				t.Errorf("read of the home region: %v", err)
+			}
+			// A batch naming one region too many fails before any call.
+			before := home.Calls("") + other.Calls("")
+			_, err = cl.Parameters.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/x",
+				"arn:aws:ssm:eu-test-98:" + eastAccount + ":parameter/x"}})
+			if !errors.Is(err, source.ErrTooManyRegions) || home.Calls("")+other.Calls("") != before {
+				t.Errorf("GetParameters with one region too many = %v (%d calls); want TooManyRegions, no call", err, home.Calls("")+other.Calls("")-before)
+			}
+		})
+	}
+}
+
+// Off, every read goes to the home region, ARN or not, as the extension
+// does.
+func TestRoutingOff(t *testing.T) {
+	east, west, cl := twoRegions(t, source.WithRegionRouting(false))
+	for _, name := range []string{westParam, "arn:aws:ssm:eu-west-1:42:parameter/x"} {
+		_, err := cl.Parameter.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(name)})
+		if err == nil || errors.Is(err, source.ErrMalformedARN) {
+			t.Errorf("GetParameter(%q) = %v; want the home service's error", name, err)
+		}
+		if east.CallsFor("GetParameter", name) != 1 {
+			t.Errorf("home calls for %q = %d; want 1", name, east.CallsFor("GetParameter", name))
+		}
+	}
+	if west.Calls("") != 0 {
+		t.Errorf("calls to the other region = %d; want 0", west.Calls(""))
+	}
+}
+
+// Concurrent reads of several regions share one client per region (run
+// with -race).
+func TestRouteConcurrent(t *testing.T) {
+	home := sourcetest.NewServer()
+	defer home.Close()
+	other := sourcetest.NewServer(sourcetest.WithRegion("eu-west-1"))
+	defer other.Close()
+	cl := source.New(home.Config(), append(byRegion(other, nil), source.WithMaxRegions(3))...)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 64 {
+		wg.Go(func() {
+			name := fmt.Sprintf("arn:aws:ssm:eu-test-%d:%s:parameter/x", i%3, eastAccount)
+			_, err := cl.Parameter.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(name)})
+			if errors.Is(err, source.ErrTooManyRegions) {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("three regions within a bound of three: %v", err)
+	}
+}
