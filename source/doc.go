@@ -14,4 +14,14 @@
 // [ErrInvalid] or [ErrUnavailable] with errors.Is and still unwraps to the
 // SDK's typed error (for example *types.ParameterNotFound) with errors.As.
 // Error messages carry names and AWS error codes, never values.
+//
+// The Clients of [New] route reads by region: a parameter or secret ARN of
+// another region than the config's is read through clients of that region,
+// made on first use from the same configuration and kept, at most
+// [DefaultMaxRegions] of them unless [WithMaxRegions] says otherwise; batch
+// reads are split by region and merged in request order. A malformed ARN,
+// an ARN of another partition, or a region beyond the bound is refused
+// before any call (see [ErrMalformedARN], [ErrPartitionMismatch],
+// [ErrTooManyRegions]). [WithRegionRouting](false) sends every read to the
+// config's region, as the AWS extension does.
 package source
