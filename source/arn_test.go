@@ -135,3 +135,14 @@ func FuzzARN(f *testing.F) {
 		}
 	})
 }
+
+// Routing costs a home-region read nothing but a prefix check, and an ARN
+// read no allocation.
+func TestARNParseAllocs(t *testing.T) {
+	for _, name := range []string{"/app/x", "arn:aws:ssm:eu-west-1:123456789012:parameter/app/x:3",
+		"/aws/reference/secretsmanager/arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"} {
+		if n := testing.AllocsPerRun(100, func() { _, _, _ = parameterARN(name) }); n != 0 {
+			t.Errorf("parameterARN(%q) allocates %v times; want 0", name, n)
+		}
+	}
+}

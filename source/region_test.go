@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -421,4 +422,73 @@ func TestRouteConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Errorf("three regions within a bound of three: %v", err)
 	}
+}
+
+// A client of another region keeps the config's settings: here its retryer
+// (two attempts) and its HTTP client; and the option functions, since the
+// endpoint resolver that reaches eu-west-1 is one.
+func TestRegionalClientKeepsConfig(t *testing.T) {
+	east := sourcetest.NewServer()
+	defer east.Close()
+	west := sourcetest.NewServer(sourcetest.WithRegion("eu-west-1"), sourcetest.WithAccount(westAccount))
+	defer west.Close()
+	west.Inject(sourcetest.Fault{Op: "GetSecretValue", Code: "InternalServerError"})
+	counter := &regionCounter{next: east.Config().HTTPClient}
+	cfg := east.Config()
+	cfg.RetryMaxAttempts = 2
+	cfg.HTTPClient = counter
+	cl := source.New(cfg, byRegion(nil, map[string]*sourcetest.Server{"us-east-1": east, "eu-west-1": west})...)
+	_, err := cl.Secret.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(westSecret)})
+	if !errors.Is(source.Classify("GetSecretValue", westSecret, err), source.ErrUnavailable) {
+		t.Fatalf("GetSecretValue = %v; want the injected 500", err)
+	}
+	if n, m := west.Calls("GetSecretValue"), counter.calls("eu-west-1", ""); n != 2 || m != 2 {
+		t.Errorf("attempts at eu-west-1 = %d, through the config's HTTP client %d; want 2, 2", n, m)
+	}
+	if east.Calls("") != 0 {
+		t.Errorf("calls to us-east-1 = %d; want 0", east.Calls(""))
+	}
+}
+
+// One region failing fails the whole split batch with that region's error.
+func TestRouteBatchOneRegionFails(t *testing.T) {
+	east, west, cl := twoRegions(t)
+	west.Inject(sourcetest.Fault{Op: "GetParameters", Code: "AccessDeniedException"})
+	_, err := cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/app/x", westParam}})
+	if err := source.Classify("GetParameters", "", err); !errors.Is(err, source.ErrAccessDenied) {
+		t.Fatalf("GetParameters = %v; want eu-west-1's AccessDeniedException", err)
+	}
+	if east.Calls("GetParameters") > 1 || west.Calls("GetParameters") != 1 {
+		t.Errorf("calls east, west = %d, %d; want at most 1, 1", east.Calls("GetParameters"), west.Calls("GetParameters"))
+	}
+}
+
+// panicky is an HTTP client that panics on requests signed for one region.
+type panicky struct {
+	next   aws.HTTPClient
+	region string
+}
+
+func (p panicky) Do(r *http.Request) (*http.Response, error) {
+	if strings.Contains(r.Header.Get("Authorization"), "/"+p.region+"/") {
+		panic("panicky: " + p.region)
+	}
+	return p.next.Do(r)
+}
+
+// A panic in one region's call of a split batch reaches the caller's
+// goroutine (where the cache recovers it), not a goroutine of its own.
+func TestRouteBatchPanicReachesCaller(t *testing.T) {
+	east := sourcetest.NewServer()
+	defer east.Close()
+	cfg := east.Config()
+	cfg.HTTPClient = panicky{next: cfg.HTTPClient, region: "eu-west-1"}
+	cl := source.New(cfg)
+	defer func() {
+		if v := recover(); v != "panicky: eu-west-1" {
+			t.Errorf("recover() = %v; want the call's panic", v)
+		}
+	}()
+	_, _ = cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/app/x", westParam}})
+	t.Error("GetParameters returned; want its panic")
 }
