@@ -102,19 +102,52 @@ func (r *regions[C]) route(op, name string, a arn, ok bool, err error) (C, strin
 	case a.region == r.home:
 		return r.homeC, "", nil
 	}
+	if c, found, err := r.lookup(op, name, a.region); found || err != nil {
+		return c, a.region, err
+	}
+	// Build outside the lock (the option functions are the caller's code),
+	// then check again: two first reads of a region race like this
+	//
+	//	1. A: lookup, no client, room for one
+	//	2. B: lookup, no client, room for one
+	//	3. A: build, lock, store its client, unlock
+	//	4. B: build, lock, finds A's client, keeps it (drops its own), unlock
+	//
+	// and share one client. A client holds no goroutine or connection of its
+	// own, so the dropped one costs nothing. The bound is checked again at
+	// 4, so it holds even when two new regions race for the last place.
+	built := r.build(a.region)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c, ok := r.others[a.region]; ok {
 		return c, a.region, nil
 	}
 	if len(r.others) >= r.max {
-		return zero, "", localError(op, name, "TooManyRegions", fmt.Errorf(
-			"%w: region %s would be one more than the %d regions besides %q this client reads from (source.WithMaxRegions)",
-			ErrTooManyRegions, a.region, r.max, r.home))
+		return zero, "", r.tooMany(op, name, a.region)
 	}
-	c := r.build(a.region)
-	r.others[a.region] = c
-	return c, a.region, nil
+	r.others[a.region] = built
+	return built, a.region, nil
+}
+
+// lookup returns the kept client of region (found), or nothing when there
+// is none yet but room for one, or the TooManyRegions error.
+func (r *regions[C]) lookup(op, name, region string) (c C, found bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.others[region]; ok {
+		return c, true, nil
+	}
+	if len(r.others) >= r.max {
+		return c, false, r.tooMany(op, name, region)
+	}
+	return c, false, nil
+}
+
+// tooMany is the error of a read of one region too many.
+func (r *regions[C]) tooMany(op, name, region string) error {
+	return localError(op, name, "TooManyRegions", fmt.Errorf(
+		"%w: region %s would be one more than the %d regions besides %q this client reads from (source.WithMaxRegions)",
+		ErrTooManyRegions, region, r.max, r.home))
 }
 
 // localError is the error of a read refused before any upstream call: an

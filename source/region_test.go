@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
@@ -491,4 +493,65 @@ func TestRouteBatchPanicReachesCaller(t *testing.T) {
 	}()
 	_, _ = cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/app/x", westParam}})
 	t.Error("GetParameters returned; want its panic")
+}
+
+// Racing first reads of more new regions than the bound: exactly the bound
+// get a client.
+func TestRegionBoundConcurrent(t *testing.T) {
+	home := sourcetest.NewServer()
+	defer home.Close()
+	cl := source.New(home.Config(), source.WithMaxRegions(3))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	admitted := 0
+	for i := range 20 {
+		wg.Go(func() {
+			name := fmt.Sprintf("arn:aws:ssm:eu-race-%d:%s:parameter/x", i, eastAccount)
+			_, err := cl.Parameter.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(name)})
+			if !errors.Is(err, source.ErrTooManyRegions) {
+				mu.Lock()
+				admitted++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if admitted != 3 {
+		t.Fatalf("regions admitted = %d; want 3", admitted)
+	}
+	if n := home.Calls("GetParameter"); n != 3 {
+		t.Errorf("upstream calls = %d; want 3", n)
+	}
+}
+
+// With a custom endpoint and no resolver, every region goes to that
+// endpoint, signed for its own region: BaseEndpoint in the config, or
+// AWS_ENDPOINT_URL read by config.LoadDefaultConfig.
+func TestRouteCustomEndpoint(t *testing.T) {
+	srv := sourcetest.NewServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	t.Setenv("AWS_CONFIG_FILE", dir+"/config")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	envCfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]aws.Config{"BaseEndpoint": srv.Config(), "AWS_ENDPOINT_URL": envCfg} {
+		t.Run(name, func(t *testing.T) {
+			srv.ResetCounters()
+			counter := &regionCounter{next: srv.Config().HTTPClient}
+			cfg.HTTPClient = counter
+			cl := source.New(cfg)
+			_, err := cl.Secret.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(westSecret)})
+			if !errors.Is(source.Classify("GetSecretValue", westSecret, err), source.ErrNotFound) {
+				t.Fatalf("GetSecretValue = %v; want the endpoint's ResourceNotFoundException", err)
+			}
+			if n, m := srv.CallsFor("GetSecretValue", westSecret), counter.calls("eu-west-1", ""); n != 1 || m != 1 {
+				t.Errorf("calls at the endpoint = %d, signed for eu-west-1 = %d; want 1, 1", n, m)
+			}
+		})
+	}
 }
