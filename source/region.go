@@ -146,8 +146,15 @@ func (r *regions[C]) lookup(op, name, region string) (c C, found bool, err error
 // tooMany is the error of a read of one region too many.
 func (r *regions[C]) tooMany(op, name, region string) error {
 	return localError(op, name, "TooManyRegions", fmt.Errorf(
-		"%w: region %s would be one more than the %d regions besides %q this client reads from (source.WithMaxRegions)",
-		ErrTooManyRegions, region, r.max, r.home))
+		"%w: region %s would be one too many, this client reads from at most %d %s besides %q (source.WithMaxRegions)",
+		ErrTooManyRegions, region, r.max, plural(r.max, "region", "regions"), r.home))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // localError is the error of a read refused before any upstream call: an

@@ -357,7 +357,7 @@ func TestRegionBound(t *testing.T) {
 			err := read("eu-test-99")
 			var se *source.Error
 			if !errors.Is(err, source.ErrTooManyRegions) || !errors.As(err, &se) || se.Code != "TooManyRegions" ||
-				!errors.Is(err, source.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("the %d regions", tt.max)) ||
+				!errors.Is(err, source.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("at most %d regions", tt.max)) ||
 				!strings.Contains(err.Error(), "eu-test-99") {
 				t.Fatalf("read of one region too many = %v; want TooManyRegions naming the region and the bound %d", err, tt.max)
 			}
