@@ -121,9 +121,9 @@ func TestHandlerReadsAnotherRegion(t *testing.T) {
 		east.ResetCounters()
 		west.ResetCounters()
 		w := serve(h, request(http.MethodGet, tt.target, testToken))
-		e := errorOf(t, w)
-		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), tt.code) || !strings.Contains(w.Body.String(), tt.text) {
-			t.Errorf("GET %s = %d %+v; want 400 naming %s and %q", tt.target, w.Code, e, tt.code, tt.text)
+		e := errorOf(t, w) // the extension's body; the detail in parsec's headers
+		if w.Code != http.StatusBadRequest || e.Type != tt.code || !strings.Contains(e.Message, tt.text) {
+			t.Errorf("GET %s = %d %+v; want 400 %s naming %q", tt.target, w.Code, e, tt.code, tt.text)
 		}
 		if n := east.Calls("") + west.Calls(""); n != 0 {
 			t.Errorf("GET %s: upstream calls = %d; want 0", tt.target, n)
