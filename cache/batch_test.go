@@ -58,12 +58,12 @@ func TestParametersBatchesInRequestOrder(t *testing.T) {
 		t.Fatalf("Parameters error = %v; want one ErrNotFound item for /app/missing at 25", err)
 	}
 	for i := range 25 {
-		if want := "value-" + strconv.Itoa(i); got[i].Value != want {
-			t.Errorf("Parameters()[%d].Value = %q; want %q", i, got[i].Value, want)
+		if want := "value-" + strconv.Itoa(i); got[i].Value() != want {
+			t.Errorf("Parameters()[%d].Value() = %q; want %q", i, got[i].Value(), want)
 		}
 	}
-	if got[26].Value != "value-3" || got[25].Value != "" {
-		t.Errorf("duplicate = %q, missing = %q; want value-3 and empty", got[26].Value, got[25].Value)
+	if got[26].Value() != "value-3" || got[25].Value() != "" {
+		t.Errorf("duplicate = %q, missing = %q; want value-3 and empty", got[26].Value(), got[25].Value())
 	}
 	if n := srv.Calls("GetParameters"); n != 3 {
 		t.Errorf("GetParameters calls = %d; want 3 for 26 distinct names", n)
@@ -105,12 +105,12 @@ func TestParametersSelectorsAndDecryption(t *testing.T) {
 	}
 	want := []string{"two", "one", "one"}
 	for i, w := range want {
-		if got[i].Value != w {
-			t.Errorf("[%d] = %q; want %q", i, got[i].Value, w)
+		if got[i].Value() != w {
+			t.Errorf("[%d] = %q; want %q", i, got[i].Value(), w)
 		}
 	}
-	if got[3].Value == "two" || got[3].Value == "" {
-		t.Errorf("without decryption = %q; want the ciphertext", got[3].Value)
+	if got[3].Value() == "two" || got[3].Value() == "" {
+		t.Errorf("without decryption = %q; want the ciphertext", got[3].Value())
 	}
 	if got[1].Selector != ":1" || got[2].Selector != ":old" {
 		t.Errorf("selectors %q %q; want :1 :old", got[1].Selector, got[2].Selector)
@@ -132,7 +132,7 @@ func TestParametersWithoutBatchClientReadsOneByOne(t *testing.T) {
 	}
 	defer c.Close()
 	got, err := c.Parameters(context.Background(), reqs)
-	if err != nil || got[2].Value != "value-2" || srv.Calls("GetParameter") != 3 {
+	if err != nil || got[2].Value() != "value-2" || srv.Calls("GetParameter") != 3 {
 		t.Fatalf("got %v, %v, %d GetParameter calls; want 3 single reads", got, err, srv.Calls("GetParameter"))
 	}
 }
@@ -161,12 +161,12 @@ func TestParametersByPath(t *testing.T) {
 		t.Errorf("GetParametersByPath calls = %d; want 6", pages)
 	}
 	// Cached: the listing and every single name.
-	all[0].Value = "changed by the caller"
+	all[0].Name = "changed by the caller"
 	again, _ := c.ParametersByPath(ctx, cache.PathRequest{Path: "/svc/a", Recursive: true, WithDecryption: true})
-	if p, err := c.Parameter(ctx, cache.ParameterRequest{Name: "/svc/a/deep/x", WithDecryption: true}); err != nil || p.Value != "deep" {
-		t.Errorf("single read after the path = %q, %v", p.Value, err)
+	if p, err := c.Parameter(ctx, cache.ParameterRequest{Name: "/svc/a/deep/x", WithDecryption: true}); err != nil || p.Value() != "deep" {
+		t.Errorf("single read after the path = %q, %v", p.Value(), err)
 	}
-	if srv.Calls("GetParametersByPath") != pages || srv.Calls("GetParameter") != 0 || again[0].Value == "changed by the caller" {
+	if srv.Calls("GetParametersByPath") != pages || srv.Calls("GetParameter") != 0 || again[0].Value() == "changed by the caller" {
 		t.Errorf("path and single reads after the listing were not hits, or a caller changed the cache")
 	}
 	for _, bad := range []string{"svc/a", "", "/a\x01"} {
@@ -198,15 +198,15 @@ func TestSecretsBatch(t *testing.T) {
 		t.Fatalf("Secrets error = %v; want ErrNotFound for item 2", err)
 	}
 	for i, w := range []string{"pw-a2", "pw-b", "", "pw-a", "pw-c"} {
-		if got[i].Value != w {
-			t.Errorf("[%d] = %q; want %q", i, got[i].Value, w)
+		if got[i].Value() != w {
+			t.Errorf("[%d] = %q; want %q", i, got[i].Value(), w)
 		}
 	}
 	if srv.Calls("BatchGetSecretValue") != 1 || srv.Calls("GetSecretValue") != 1 {
 		t.Errorf("calls batch=%d single=%d; want 1 and 1", srv.Calls("BatchGetSecretValue"), srv.Calls("GetSecretValue"))
 	}
-	if s, err := c.Secret(ctx, cache.SecretRequest{SecretID: "c"}); err != nil || s.Value != "pw-c" || srv.Calls("GetSecretValue") != 1 {
-		t.Errorf("single read after the batch = %q, %v; want a hit", s.Value, err)
+	if s, err := c.Secret(ctx, cache.SecretRequest{SecretID: "c"}); err != nil || s.Value() != "pw-c" || srv.Calls("GetSecretValue") != 1 {
+		t.Errorf("single read after the batch = %q, %v; want a hit", s.Value(), err)
 	}
 }
 
@@ -260,8 +260,8 @@ func TestPrefetchDeadline(t *testing.T) {
 	// What did not load in time loads lazily on first read (the slow batch
 	// call is still out; this read makes its own).
 	remove()
-	if p, err := c.Parameter(context.Background(), reqs[0]); err != nil || p.Value != "value-0" {
-		t.Errorf("lazy read = %q, %v", p.Value, err)
+	if p, err := c.Parameter(context.Background(), reqs[0]); err != nil || p.Value() != "value-0" {
+		t.Errorf("lazy read = %q, %v", p.Value(), err)
 	}
 }
 
@@ -356,8 +356,8 @@ func TestBatchesAgainstMoto(t *testing.T) {
 		t.Errorf("Parameters error = %v; want ErrNotFound for /m/missing", err)
 	}
 	for i := range 12 { // moto does not keep the order; parsec must
-		if want := "v" + strconv.Itoa(11-i); got[i].Value != want {
-			t.Errorf("[%d] = %q; want %q", i, got[i].Value, want)
+		if want := "v" + strconv.Itoa(11-i); got[i].Value() != want {
+			t.Errorf("[%d] = %q; want %q", i, got[i].Value(), want)
 		}
 	}
 	all, err := c.ParametersByPath(ctx, cache.PathRequest{Path: "/m", Recursive: true, WithDecryption: true})
@@ -365,7 +365,7 @@ func TestBatchesAgainstMoto(t *testing.T) {
 		t.Errorf("ParametersByPath = %d, %v; want 12", len(all), err)
 	}
 	sec, err := c.Secrets(ctx, []cache.SecretRequest{{SecretID: "s2"}, {SecretID: "s1"}})
-	if err != nil || sec[0].Value != "pw-s2" || sec[1].Value != "pw-s1" {
+	if err != nil || sec[0].Value() != "pw-s2" || sec[1].Value() != "pw-s1" {
 		t.Errorf("Secrets = %v, %v", sec, err)
 	}
 	var _ source.SecretBatchGetter = srv.SecretsManager()

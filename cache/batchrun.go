@@ -91,13 +91,9 @@ func (c *Cache) runChunks(ctx context.Context, n int, fn func(ctx context.Contex
 	if n == 0 {
 		return nil
 	}
-	c.mu.RLock()
-	if c.closed {
-		c.mu.RUnlock()
+	if !c.begin() {
 		return ErrClosed
 	}
-	c.wg.Add(1)
-	c.mu.RUnlock()
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.loadTimeout)
 	defer cancel()

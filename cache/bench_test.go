@@ -77,8 +77,8 @@ func refreshingCache(b *testing.B) (*Cache, ParameterRequest) {
 		b.Fatal(err)
 	}
 	// Move the entry into its refresh-ahead window.
-	cur := c.current(req.key())
-	e := &entry{key: cur.key, param: cur.param, gen: cur.gen, fetched: cur.fetched, expires: cur.expires,
+	cur := c.store.current(req.key())
+	e := &entry{key: cur.key, val: cur.val, gen: cur.gen, fetched: cur.fetched, expires: cur.expires,
 		staleUntil: cur.staleUntil, refreshAt: time.Now()}
 	c.put(e, cur)
 	if _, err := c.Parameter(ctx, req); err != nil { // starts the refresh

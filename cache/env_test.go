@@ -2,93 +2,65 @@ package cache
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parsec-go/parsec/internal/extenv"
+	"github.com/parsec-go/parsec/internal/logbuf"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func TestParseEnvDefaults(t *testing.T) {
-	e, err := ParseEnv(envOf(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := Env{CacheEnabled: true, CacheSize: 1000, HTTPPort: 2773, MaxConnections: 3, LogLevel: 0,
-		ParameterTTL: 300 * time.Second, SecretTTL: 300 * time.Second}
-	if e != want {
-		t.Errorf("ParseEnv(empty) = %+v; want %+v", e, want)
-	}
-}
-
-func TestParseEnvValues(t *testing.T) {
-	e, err := ParseEnv(envOf(map[string]string{
-		EnvCacheEnabled: "false", EnvCacheSize: "0", EnvHTTPPort: "8080", EnvMaxConnections: "10",
-		EnvLogLevel: "none", EnvParameterTTL: "3600", EnvSecretTTL: "0",
-		EnvParameterTimeout: "1500", EnvSecretTimeout: " 20 ",
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := Env{CacheEnabled: false, CacheSize: 0, HTTPPort: 8080, MaxConnections: 10, LogLevel: LevelNone,
-		ParameterTTL: time.Hour, SecretTTL: 0, ParameterTimeout: 1500 * time.Millisecond, SecretTimeout: 20 * time.Millisecond}
-	if e != want {
-		t.Errorf("ParseEnv = %+v; want %+v", e, want)
-	}
-	if notes := e.Notes(); len(notes) != 1 || !strings.Contains(notes[0], EnvParameterTTL) {
-		t.Errorf("Notes() = %q; want one note naming %s", notes, EnvParameterTTL)
-	}
+func TestWithEnvLogsNotes(t *testing.T) {
 	var logs bytes.Buffer
-	c, err := New(newFake().clients(), WithEnv(envOf(map[string]string{EnvSecretTTL: "900"})),
+	c, err := New(newFake().clients(), WithEnv(envOf(map[string]string{extenv.EnvSecretTTL: "900"})),
 		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
-	if !strings.Contains(logs.String(), "level=INFO") || strings.Count(logs.String(), EnvSecretTTL+"=900") != 1 {
-		t.Errorf("New logged %q; want one INFO line about %s=900", logs.String(), EnvSecretTTL)
+	if !strings.Contains(logs.String(), "level=INFO") || strings.Count(logs.String(), extenv.EnvSecretTTL+"=900") != 1 {
+		t.Errorf("New logged %q; want one INFO line about %s=900", logs.String(), extenv.EnvSecretTTL)
 	}
 }
 
-func TestParseEnvErrors(t *testing.T) {
-	tests := []struct {
-		name, value, rule string
-	}{
-		{EnvCacheEnabled, "yes", "TRUE or FALSE"},
-		{EnvCacheSize, "-1", "from 0 to"},
-		{EnvCacheSize, "ten", "from 0 to"},
-		{EnvHTTPPort, "0", "from 1 to 65535"},
-		{EnvHTTPPort, "65536", "from 1 to 65535"},
-		{EnvMaxConnections, "0", "from 1 to"},
-		{EnvLogLevel, "verbose", "DEBUG, INFO, WARN, ERROR, NONE"},
-		{EnvParameterTTL, "-5", "from 0 to"},
-		{EnvParameterTTL, "1.5", "from 0 to"},
-		{EnvSecretTTL, "9999999999", "from 0 to"},
-		{EnvParameterTimeout, "-1", "from 0 to"},
-		{EnvSecretTimeout, "1s", "from 0 to"},
+func TestWithEnvRejectsEveryBadVariable(t *testing.T) {
+	for _, kv := range [][2]string{
+		{extenv.EnvCacheEnabled, "yes"}, {extenv.EnvCacheSize, "-1"}, {extenv.EnvHTTPPort, "0"},
+		{extenv.EnvMaxConnections, "0"}, {extenv.EnvLogLevel, "verbose"}, {extenv.EnvParameterTTL, "-5"},
+		{extenv.EnvSecretTTL, "y"}, {extenv.EnvParameterTimeout, "-1"}, {extenv.EnvSecretTimeout, "1s"},
+	} {
+		if _, err := New(newFake().clients(), WithEnv(envOf(map[string]string{kv[0]: kv[1]}))); err == nil || !strings.Contains(err.Error(), kv[0]) {
+			t.Errorf("New(WithEnv(%s=%q)) error = %v; want one naming the variable", kv[0], kv[1], err)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
-			_, err := ParseEnv(envOf(map[string]string{tt.name: tt.value}))
-			if err == nil {
-				t.Fatalf("ParseEnv(%s=%q) = nil error", tt.name, tt.value)
-			}
-			msg := err.Error()
-			for _, want := range []string{tt.name, tt.value, tt.rule} {
-				if !strings.Contains(msg, strings.TrimSpace(want)) {
-					t.Errorf("error %q does not name %q", msg, want)
-				}
-			}
-			if _, err := New(newFake().clients(), WithEnv(envOf(map[string]string{tt.name: tt.value}))); err == nil {
-				t.Errorf("New(WithEnv(%s=%q)) = nil error", tt.name, tt.value)
-			}
-		})
-	}
-	// Every bad variable is reported at once.
-	_, err := ParseEnv(envOf(map[string]string{EnvHTTPPort: "x", EnvSecretTTL: "y"}))
-	if err == nil || !strings.Contains(err.Error(), EnvHTTPPort) || !strings.Contains(err.Error(), EnvSecretTTL) {
-		t.Errorf("ParseEnv(two bad) = %v; want both named", err)
+}
+
+// An explicit option wins over WithEnv whatever their order (issue 12,
+// item 6): with nothing set, WithEnv used to write the defaults over an
+// earlier WithParameterTTL.
+func TestExplicitOptionWinsOverEnv(t *testing.T) {
+	set := envOf(map[string]string{extenv.EnvParameterTTL: "60", extenv.EnvSecretTTL: "30"})
+	for name, opts := range map[string][]Option{
+		"option first, nothing set": {WithParameterTTL(100 * time.Millisecond), WithEnv(envOf(nil))},
+		"env first, nothing set":    {WithEnv(envOf(nil)), WithParameterTTL(100 * time.Millisecond)},
+		"option first, set":         {WithParameterTTL(100 * time.Millisecond), WithEnv(set)},
+		"env first, set":            {WithEnv(set), WithParameterTTL(100 * time.Millisecond)},
+	} {
+		c := mustNew(t, newFake().clients(), opts...)
+		if got := c.cfg.ttl[kindParameter]; got != 100*time.Millisecond {
+			t.Errorf("%s: parameter TTL = %v; want 100ms", name, got)
+		}
+		want := DefaultTTL
+		if strings.HasSuffix(name, ", set") {
+			want = 30 * time.Second // the variable the option did not override
+		}
+		if got := c.cfg.ttl[kindSecret]; got != want {
+			t.Errorf("%s: secret TTL = %v; want %v", name, got, want)
+		}
 	}
 }
 
@@ -103,6 +75,37 @@ func TestOptionErrors(t *testing.T) {
 	} {
 		if _, err := New(newFake().clients(), o); err == nil {
 			t.Errorf("New(%s) = nil error", name)
+		}
+	}
+}
+
+// Without WithLogger the cache logs to slog.Default() at WARN and above;
+// PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL changes that level (issue 12,
+// item 7). Not parallel: it sets slog.Default().
+func TestDefaultLoggerAndEnvLevel(t *testing.T) {
+	old := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	for _, tt := range []struct {
+		level     string
+		debug     bool // logs the DEBUG record
+		info, wrn bool
+	}{
+		{"", false, false, true},
+		{"DEBUG", true, true, true},
+		{"ERROR", false, false, false},
+		{"NONE", false, false, false},
+	} {
+		var buf logbuf.Buffer
+		slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		c := mustNew(t, newFake().clients(), WithEnv(envOf(map[string]string{extenv.EnvLogLevel: tt.level})))
+		ctx := context.Background()
+		c.log.LogAttrs(ctx, slog.LevelDebug, "d")
+		c.log.LogAttrs(ctx, slog.LevelInfo, "i")
+		c.log.LogAttrs(ctx, slog.LevelWarn, "w")
+		out := buf.String()
+		if strings.Contains(out, "msg=d") != tt.debug || strings.Contains(out, "msg=i") != tt.info || strings.Contains(out, "msg=w") != tt.wrn {
+			t.Errorf("LOG_LEVEL=%q logged %q; want debug %v, info %v, warn %v", tt.level, out, tt.debug, tt.info, tt.wrn)
 		}
 	}
 }

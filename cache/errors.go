@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/parsec-go/parsec/source"
 )
@@ -16,6 +17,7 @@ var (
 	ErrThrottled    = source.ErrThrottled
 	ErrInvalid      = source.ErrInvalid
 	ErrUnavailable  = source.ErrUnavailable
+	ErrConfig       = source.ErrConfig
 )
 
 var (
@@ -27,9 +29,9 @@ var (
 	// ErrPanic is matched by the error every waiter gets when an upstream
 	// call panics.
 	ErrPanic = errors.New("upstream call panicked")
-	// ErrNoSource is returned when the upstream operation a read needs is
-	// nil in the source.Clients given to [New].
-	ErrNoSource = errors.New("no upstream client configured")
+	// ErrNoSource is matched when the upstream operation a read needs is
+	// nil in the source.Clients given to [New]; it is source.ErrNoClient.
+	ErrNoSource = source.ErrNoClient
 )
 
 // RequestError reports a request rejected before any upstream call: which
@@ -56,3 +58,18 @@ func (e *panicError) Error() string {
 }
 
 func (e *panicError) Is(target error) bool { return target == ErrPanic }
+
+// waitError is what a caller gets when its context ends while it waits for
+// an upstream call: what it waited for and how long. It unwraps to the
+// context's error.
+type waitError struct {
+	op, name string
+	waited   time.Duration
+	err      error
+}
+
+func (e *waitError) Error() string {
+	return fmt.Sprintf("%s %q: gave up waiting after %v: %v", e.op, e.name, e.waited, e.err)
+}
+
+func (e *waitError) Unwrap() error { return e.err }

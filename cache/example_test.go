@@ -32,7 +32,7 @@ func Example_lambda() {
 		if err != nil {
 			return "", err
 		}
-		return p.Value, nil
+		return p.Value(), nil
 	}
 	_ = handler // lambda.Start(handler)
 }
@@ -55,7 +55,7 @@ func Example() {
 	for range 3 {
 		host, _ := c.Parameter(ctx, cache.ParameterRequest{Name: "/app/db/host"})
 		secret, _ := c.Secret(ctx, cache.SecretRequest{SecretID: "app/db"})
-		fmt.Println(host.Value, len(secret.Value))
+		fmt.Println(host.Value(), len(secret.Value()))
 	}
 	fmt.Println("upstream calls:", srv.Calls(""))
 	fmt.Printf("printing a secret redacts it: %v\n", func() cache.Secret { s, _ := c.Secret(ctx, cache.SecretRequest{SecretID: "app/db"}); return s }())
@@ -133,7 +133,7 @@ func ExampleCache_WithSecret() {
 
 	errAuth := errors.New("authentication failed")
 	connect := func(s cache.Secret) error {
-		if s.Value != "new-password" {
+		if s.Value() != "new-password" {
 			return errAuth
 		}
 		fmt.Println("connected")

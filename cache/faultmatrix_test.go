@@ -211,21 +211,21 @@ func (w *world) read(ctx context.Context, r *viewer, name string) result {
 	p, err := w.c.Parameter(ctx, cache.ParameterRequest{Name: name})
 	res := result{err: err, took: time.Since(start)}
 	if err != nil {
-		if p.Value != "" {
-			w.t.Errorf("Parameter(%q) = %q with error %v; want no value with an error", name, p.Value, err)
+		if p.Value() != "" {
+			w.t.Errorf("Parameter(%q) = %q with error %v; want no value with an error", name, p.Value(), err)
 		}
 		if !matchesKind(err) {
 			w.t.Errorf("Parameter(%q) error %v matches none of the cache's kinds", name, err)
 		}
 		return res
 	}
-	n, ok := strings.CutPrefix(p.Value, name+"#")
+	n, ok := strings.CutPrefix(p.Value(), name+"#")
 	v, perr := strconv.ParseInt(n, 10, 64)
 	w.mu.Lock()
 	vs := w.versions[name]
 	w.mu.Unlock()
 	if !ok || perr != nil || v < 1 || v > int64(len(vs)) || p.Version != v {
-		w.t.Errorf("Parameter(%q) = %q (version %d), nil; want a value written as %q", name, p.Value, p.Version, name+"#N")
+		w.t.Errorf("Parameter(%q) = %q (version %d), nil; want a value written as %q", name, p.Value(), p.Version, name+"#N")
 		return res
 	}
 	res.version = v

@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 func TestHitDoesNotAllocate(t *testing.T) {
@@ -39,12 +42,12 @@ func TestHashCollisionIsAMiss(t *testing.T) {
 	c := mustNew(t, f.clients())
 	a := ParameterRequest{Name: "/a"}
 	b := ParameterRequest{Name: "/b", WithDecryption: true}
-	e := &entry{key: b.key(), param: Parameter{Name: "/b", Value: "value of /b"}}
+	e := &entry{key: b.key(), val: newParameter(&ssmtypes.Parameter{Name: aws.String("/b"), Value: aws.String("value of /b")})}
 	c.stamp(e, time.Now())
-	c.store.SetWithTTL(c.hash(a.key()), e, 1, time.Hour) // /b's entry under /a's hash
-	c.store.Wait()
+	c.store.values.Set(hash(c.store.seed, a.key()), e, 1) // /b's entry under /a's hash
+	c.store.values.Wait()
 	p, err := c.Parameter(context.Background(), a)
-	if err != nil || p.Value != "value-of:/a:decrypt=false" || f.callsFor("/a") != 1 {
-		t.Fatalf("Parameter(/a) = %q, %v with %d upstream calls; want /a's own value from upstream", p.Value, err, f.callsFor("/a"))
+	if err != nil || p.Value() != "value-of:/a:decrypt=false" || f.callsFor("/a") != 1 {
+		t.Fatalf("Parameter(/a) = %q, %v with %d upstream calls; want /a's own value from upstream", p.Value(), err, f.callsFor("/a"))
 	}
 }

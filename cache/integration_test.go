@@ -80,8 +80,8 @@ func TestAgainstMoto(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parameter(%+v): %v", p.req, err)
 			}
-			if got.Value != p.value || got.Version != p.version || got.Type != p.typ {
-				t.Errorf("Parameter(%+v) = value %q version %d type %s; want %q %d %s", p.req, got.Value, got.Version, got.Type, p.value, p.version, p.typ)
+			if got.Value() != p.value || got.Version != p.version || got.Type != p.typ {
+				t.Errorf("Parameter(%+v) = value %q version %d type %s; want %q %d %s", p.req, got.Value(), got.Version, got.Type, p.value, p.version, p.typ)
 			}
 		}
 	}
@@ -89,8 +89,8 @@ func TestAgainstMoto(t *testing.T) {
 	// "kms:<key>:<plaintext>"; real SSM returns ciphertext), and it is a
 	// separate entry from the decrypted read.
 	enc, err := c.Parameter(ctx, cache.ParameterRequest{Name: "/app/secure"})
-	if err != nil || enc.Value == "s3cret-v2" {
-		t.Errorf("Parameter(/app/secure, no decryption) = %q, %v; want not the plaintext", enc.Value, err)
+	if err != nil || enc.Value() == "s3cret-v2" {
+		t.Errorf("Parameter(/app/secure, no decryption) = %q, %v; want not the plaintext", enc.Value(), err)
 	}
 	if l, _ := c.Parameter(ctx, cache.ParameterRequest{Name: "/app/list"}); len(l.List()) != 3 {
 		t.Errorf("List() = %q; want 3 items", l.List())
@@ -111,8 +111,8 @@ func TestAgainstMoto(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Secret(%+v): %v", sr.req, err)
 		}
-		if got.Value != sr.value || len(got.Stages()) != 1 || got.Stages()[0] != sr.stage {
-			t.Errorf("Secret(%+v) = %q %v; want %q [%s]", sr.req, got.Value, got.Stages(), sr.value, sr.stage)
+		if got.Value() != sr.value || len(got.Stages()) != 1 || got.Stages()[0] != sr.stage {
+			t.Errorf("Secret(%+v) = %q %v; want %q [%s]", sr.req, got.Value(), got.Stages(), sr.value, sr.stage)
 		}
 	}
 	bin, err := c.Secret(ctx, cache.SecretRequest{SecretID: "bin"})

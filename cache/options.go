@@ -24,29 +24,30 @@ const (
 type Option func(*config) error
 
 type config struct {
-	enabled       bool
-	maxEntries    int
-	paramTTL      time.Duration
-	secretTTL     time.Duration
-	paramTimeout  time.Duration
-	secretTimeout time.Duration
-	loadTimeout   time.Duration
-	refreshAhead  float64
-	maxStale      time.Duration
-	negativeTTL   time.Duration
-	backoffBase   time.Duration
-	backoffMax    time.Duration
-	staleOn       func(error) bool
-	logger        *slog.Logger
-	notes         []string // logged once at INFO by New (from WithEnv)
+	enabled      bool
+	maxEntries   int
+	ttl          [numKinds]time.Duration // by kind; 0: not cached
+	timeout      [numKinds]time.Duration // per upstream call, by kind; 0: the load timeout
+	loadTimeout  time.Duration
+	refreshAhead float64
+	maxStale     time.Duration
+	negativeTTL  time.Duration
+	backoffBase  time.Duration
+	backoffMax   time.Duration
+	staleOn      func(error) bool
+	logger       *slog.Logger // nil: slog.Default(), at WARN and above unless the environment says otherwise
+
+	// From WithEnv: applied before every explicit option, whatever their order.
+	env      []Option
+	envLevel *slog.Level // PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL, when set
+	notes    []string    // logged once at INFO by New
 }
 
 func defaultConfig() config {
 	return config{
 		enabled:      true,
 		maxEntries:   DefaultMaxEntries,
-		paramTTL:     DefaultTTL,
-		secretTTL:    DefaultTTL,
+		ttl:          [numKinds]time.Duration{DefaultTTL, DefaultTTL, DefaultTTL},
 		loadTimeout:  DefaultLoadTimeout,
 		refreshAhead: DefaultRefreshAhead,
 		maxStale:     DefaultMaxStale,
@@ -54,8 +55,36 @@ func defaultConfig() config {
 		backoffBase:  time.Second,
 		backoffMax:   DefaultBackoffMax,
 		staleOn:      source.IsTransient,
-		logger:       slog.New(slog.DiscardHandler),
 	}
+}
+
+// buildConfig applies opts over the defaults. The environment read by
+// WithEnv comes first and every explicit option after it, whatever their
+// order in opts: a first pass collects what WithEnv found, a second applies
+// it and then the explicit options (options are pure, so running them twice
+// is safe).
+func buildConfig(opts []Option) (config, error) {
+	probe := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&probe); err != nil {
+			return config{}, err
+		}
+	}
+	cfg := defaultConfig()
+	for _, o := range probe.env {
+		if err := o(&cfg); err != nil {
+			return config{}, err
+		}
+	}
+	for _, o := range opts {
+		if o != nil {
+			_ = o(&cfg) // succeeded in the first pass
+		}
+	}
+	return cfg, nil
 }
 
 func nonNegative(name string, d time.Duration) error {
@@ -71,24 +100,33 @@ func nonNegative(name string, d time.Duration) error {
 // extension, TTLs above 300 s are honoured.
 func WithTTL(d time.Duration) Option {
 	return func(c *config) error {
-		c.paramTTL, c.secretTTL = d, d
+		c.ttl = [numKinds]time.Duration{d, d, d}
 		return nonNegative("TTL", d)
 	}
 }
 
-// WithParameterTTL sets the TTL of parameters only (default 300 s).
+// WithParameterTTL sets the TTL of parameters and path listings only
+// (default 300 s).
 func WithParameterTTL(d time.Duration) Option {
-	return func(c *config) error { c.paramTTL = d; return nonNegative("parameter TTL", d) }
+	return func(c *config) error {
+		c.ttl[kindParameter], c.ttl[kindPath] = d, d
+		return nonNegative("parameter TTL", d)
+	}
 }
 
 // WithSecretTTL sets the TTL of secrets only (default 300 s).
 func WithSecretTTL(d time.Duration) Option {
-	return func(c *config) error { c.secretTTL = d; return nonNegative("secret TTL", d) }
+	return func(c *config) error { c.ttl[kindSecret] = d; return nonNegative("secret TTL", d) }
 }
 
-// WithMaxEntries bounds the number of entries, parameters and secrets
-// together (default 1000, the extension's). The least recently used entry
-// is evicted to make room. 0 disables caching.
+// WithMaxEntries bounds the number of values cached, parameters, secrets
+// and path listings together (default 1000, the extension's). Under the
+// bound nothing is refused; above it ristretto's TinyLFU admission and
+// sampled-LFU eviction decide, keeping frequently read keys, and every
+// entry refused or evicted is counted in [Stats]. Remembered failures
+// (not-found answers, backoff) have a budget of their own beside it, a
+// quarter of n (at least 16, at most 10,000), so they never push a value
+// out. 0 disables caching.
 func WithMaxEntries(n int) Option {
 	return func(c *config) error {
 		if n < 0 {
@@ -108,13 +146,16 @@ func WithEnabled(on bool) Option {
 // WithParameterTimeout bounds each SSM call (default 0: only the load
 // timeout applies), as SSM_PARAMETER_STORE_TIMEOUT_MILLIS does.
 func WithParameterTimeout(d time.Duration) Option {
-	return func(c *config) error { c.paramTimeout = d; return nonNegative("parameter timeout", d) }
+	return func(c *config) error {
+		c.timeout[kindParameter], c.timeout[kindPath] = d, d
+		return nonNegative("parameter timeout", d)
+	}
 }
 
 // WithSecretTimeout bounds each Secrets Manager call (default 0: only the
 // load timeout applies), as SECRETS_MANAGER_TIMEOUT_MILLIS does.
 func WithSecretTimeout(d time.Duration) Option {
-	return func(c *config) error { c.secretTimeout = d; return nonNegative("secret timeout", d) }
+	return func(c *config) error { c.timeout[kindSecret] = d; return nonNegative("secret timeout", d) }
 }
 
 // WithLoadTimeout bounds a shared load when no per-call timeout is set
@@ -192,14 +233,13 @@ func WithBackoff(base, max time.Duration) Option {
 	}
 }
 
-// WithLogger sets where the cache logs (default: nowhere). Records carry
-// names, ages and AWS error codes, never values.
+// WithLogger sets where the cache logs (default, and for nil:
+// slog.Default() at WARN and above, or at the level of
+// PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL with [WithEnv]). With both
+// WithLogger and a level from WithEnv, records below that level are
+// dropped before they reach l. To log nothing, pass
+// slog.New(slog.DiscardHandler). Records carry names, ages, AWS error codes
+// and messages, never values.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		c.logger = l
-		return nil
-	}
+	return func(c *config) error { c.logger = l; return nil }
 }

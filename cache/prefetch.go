@@ -103,8 +103,14 @@ func (c *Cache) Prefetch(ctx context.Context, p Prefetch) error {
 		return nil
 	}
 	if !p.Required {
-		c.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "prefetch incomplete; the rest loads on first read",
-			slog.Int("failed", len(perr.Failed)), slog.Bool("unfinished", perr.Unfinished))
+		for _, it := range perr.Failed {
+			c.log.LogAttrs(context.Background(), slog.LevelWarn, "prefetch failed; loads on first read",
+				slog.String("name", it.Name), slog.String("error", it.Err.Error()))
+		}
+		if perr.Unfinished {
+			c.log.LogAttrs(context.Background(), slog.LevelWarn, "prefetch unfinished; the rest loads on first read",
+				slog.String("error", perr.Cause.Error()))
+		}
 		return nil
 	}
 	return perr

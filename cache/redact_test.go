@@ -29,11 +29,11 @@ func TestValuesRedactThemselves(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := mustNew(t, f.clients(), WithLogger(logger))
 	p, err := c.Parameter(context.Background(), ParameterRequest{Name: "/s", WithDecryption: true})
-	if err != nil || p.Value != canary {
+	if err != nil || p.Value() != canary {
 		t.Fatalf("Parameter = %v, %v", p.Name, err)
 	}
 	s, err := c.Secret(context.Background(), SecretRequest{SecretID: "s"})
-	if err != nil || s.Value != canary {
+	if err != nil || s.Value() != canary {
 		t.Fatalf("Secret = %v, %v", s.Name, err)
 	}
 	type holder struct {

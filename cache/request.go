@@ -68,14 +68,6 @@ type PathRequest struct {
 	Refresh bool
 }
 
-func (r PathRequest) key() key {
-	k := key{kind: kindPath, name: r.Path, decrypt: r.WithDecryption}
-	if r.Recursive {
-		k.version = 1
-	}
-	return k
-}
-
 func (r PathRequest) validate() error {
 	if err := checkName("path", r.Path, maxNameLen); err != nil {
 		return err
@@ -86,70 +78,15 @@ func (r PathRequest) validate() error {
 	return nil
 }
 
-type kind uint8
-
-const (
-	kindParameter kind = iota + 1
-	kindSecret
-	kindPath
-)
-
-func (k kind) String() string {
-	switch k {
-	case kindSecret:
-		return "secret"
-	case kindPath:
-		return "path"
-	}
-	return "parameter"
-}
-
-// key is everything that changes an answer. It is comparable, so the hit
-// path compares it with the stored entry's key without allocating.
-type key struct {
-	kind    kind
-	name    string // parameter name or secret id, exactly as given
-	version int64  // SSM version
-	label   string // SSM label, or Secrets Manager version stage
-	id      string // Secrets Manager version id
-	decrypt bool   // SSM WithDecryption
-}
-
-func (r ParameterRequest) key() key {
-	return key{kind: kindParameter, name: r.Name, version: r.Version, label: r.Label, decrypt: r.WithDecryption}
-}
-
-func (r SecretRequest) key() key {
-	return key{kind: kindSecret, name: r.SecretID, label: r.VersionStage, id: r.VersionID}
-}
-
-// flightKey is the key as a string, for singleflight. Only misses build it.
-func (k key) flightKey() string {
-	var b strings.Builder
-	b.Grow(len(k.name) + len(k.label) + len(k.id) + 32)
-	b.WriteByte(byte(k.kind))
-	b.WriteString(k.name)
-	b.WriteByte(0)
-	b.WriteString(strconv.FormatInt(k.version, 10))
-	b.WriteByte(0)
-	b.WriteString(k.label)
-	b.WriteByte(0)
-	b.WriteString(k.id)
-	if k.decrypt {
-		b.WriteString("\x00d")
-	}
-	return b.String()
-}
-
 // upstreamName is the Name sent to SSM: the name with the selector appended.
-func (r ParameterRequest) upstreamName() string {
+func upstreamName(name string, version int64, label string) string {
 	switch {
-	case r.Version > 0:
-		return r.Name + ":" + strconv.FormatInt(r.Version, 10)
-	case r.Label != "":
-		return r.Name + ":" + r.Label
+	case version > 0:
+		return name + ":" + strconv.FormatInt(version, 10)
+	case label != "":
+		return name + ":" + label
 	}
-	return r.Name
+	return name
 }
 
 // hasSelector reports whether name already ends in an SSM selector. In an

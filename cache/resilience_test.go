@@ -60,16 +60,16 @@ func TestRefreshAheadServesCachedValueWhileReloading(t *testing.T) {
 		done := make(chan Parameter)
 		go func() { p, _ := c.Parameter(ctx, ParameterRequest{Name: "/r"}); done <- p }()
 		up.gate <- struct{}{}
-		if p := <-done; p.Value != "v1" {
-			t.Fatalf("first read = %q; want v1", p.Value)
+		if p := <-done; p.Value() != "v1" {
+			t.Fatalf("first read = %q; want v1", p.Value())
 		}
 		advance(81 * time.Second) // past 80 % (jittered down to at most 70 %)
 		// The upstream is blocked: readers must still get v1 at once, and
 		// only one reload may start.
 		for range 100 {
 			p, err := c.Parameter(ctx, ParameterRequest{Name: "/r"})
-			if err != nil || p.Value != "v1" {
-				t.Fatalf("read during refresh = %q, %v; want v1 at once", p.Value, err)
+			if err != nil || p.Value() != "v1" {
+				t.Fatalf("read during refresh = %q, %v; want v1 at once", p.Value(), err)
 			}
 		}
 		synctest.Wait()
@@ -78,8 +78,8 @@ func TestRefreshAheadServesCachedValueWhileReloading(t *testing.T) {
 		}
 		up.gate <- struct{}{} // let the reload finish
 		synctest.Wait()
-		if p, _ := c.Parameter(ctx, ParameterRequest{Name: "/r"}); p.Value != "v2" {
-			t.Errorf("after the reload = %q; want v2", p.Value)
+		if p, _ := c.Parameter(ctx, ParameterRequest{Name: "/r"}); p.Value() != "v2" {
+			t.Errorf("after the reload = %q; want v2", p.Value())
 		}
 		if st := c.Stats(); st.RefreshesAhead != 1 || st.Misses != 1 {
 			t.Errorf("Stats() = %+v; want 1 refresh ahead and only the first read a miss", st)
@@ -96,18 +96,18 @@ func TestStaleOnErrorIsBounded(t *testing.T) {
 		c := mustNew(t, f.clients(), WithTTL(10*time.Second), WithRefreshAhead(0), WithMaxStale(30*time.Second), WithBackoff(0, 0))
 		ctx := context.Background()
 		read := func() (Parameter, error) { return c.Parameter(ctx, ParameterRequest{Name: "/s"}) }
-		if p, _ := read(); p.Value != "v1" {
+		if p, _ := read(); p.Value() != "v1" {
 			t.Fatal("first read")
 		}
 		up.setFail(errThrottled)
 		advance(11 * time.Second) // expired; the reload fails: serve v1
 		p, err := read()
-		if err != nil || p.Value != "v1" {
-			t.Fatalf("read after TTL with upstream throttling = %q, %v; want stale v1", p.Value, err)
+		if err != nil || p.Value() != "v1" {
+			t.Fatalf("read after TTL with upstream throttling = %q, %v; want stale v1", p.Value(), err)
 		}
 		advance(28 * time.Second) // 39 s after the fetch: still within 10+30
-		if p, err := read(); err != nil || p.Value != "v1" {
-			t.Fatalf("read at 39s = %q, %v; want stale v1", p.Value, err)
+		if p, err := read(); err != nil || p.Value() != "v1" {
+			t.Fatalf("read at 39s = %q, %v; want stale v1", p.Value(), err)
 		}
 		advance(2 * time.Second) // 41 s: past the bound
 		_, err = read()
@@ -115,8 +115,8 @@ func TestStaleOnErrorIsBounded(t *testing.T) {
 			t.Fatalf("read past the max staleness: err %v; want ErrThrottled", err)
 		}
 		up.setFail(nil)
-		if p, err := read(); err != nil || p.Value != "v2" {
-			t.Fatalf("after recovery = %q, %v; want v2", p.Value, err)
+		if p, err := read(); err != nil || p.Value() != "v2" {
+			t.Fatalf("after recovery = %q, %v; want v2", p.Value(), err)
 		}
 		if st := c.Stats(); st.StaleServes != 2 {
 			t.Errorf("StaleServes = %d; want 2", st.StaleServes)
@@ -150,8 +150,8 @@ func TestStaleDoesNotMaskAccessDenied(t *testing.T) {
 		_, _ = c.Parameter(ctx, ParameterRequest{Name: "/d"})
 		up.setFail(errDenied)
 		advance(11 * time.Second)
-		if p, err := c.Parameter(ctx, ParameterRequest{Name: "/d"}); err != nil || p.Value != "v1" {
-			t.Fatalf("with WithStaleOn(access denied): %q, %v; want stale v1", p.Value, err)
+		if p, err := c.Parameter(ctx, ParameterRequest{Name: "/d"}); err != nil || p.Value() != "v1" {
+			t.Fatalf("with WithStaleOn(access denied): %q, %v; want stale v1", p.Value(), err)
 		}
 		c.Close()
 	})
@@ -197,18 +197,18 @@ func TestForcedRefresh(t *testing.T) {
 		ctx := context.Background()
 		_, _ = c.Parameter(ctx, ParameterRequest{Name: "/f"})
 		p, err := c.Parameter(ctx, ParameterRequest{Name: "/f", Refresh: true})
-		if err != nil || p.Value != "v2" {
-			t.Fatalf("forced = %q, %v; want v2", p.Value, err)
+		if err != nil || p.Value() != "v2" {
+			t.Fatalf("forced = %q, %v; want v2", p.Value(), err)
 		}
-		if p, _ := c.Parameter(ctx, ParameterRequest{Name: "/f"}); p.Value != "v2" {
-			t.Fatalf("after forced = %q; want v2 stored", p.Value)
+		if p, _ := c.Parameter(ctx, ParameterRequest{Name: "/f"}); p.Value() != "v2" {
+			t.Fatalf("after forced = %q; want v2 stored", p.Value())
 		}
 		up.setFail(errThrottled)
 		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/f", Refresh: true}); !errors.Is(err, ErrThrottled) {
 			t.Fatalf("failed forced refresh err = %v; want ErrThrottled", err)
 		}
-		if p, err := c.Parameter(ctx, ParameterRequest{Name: "/f"}); err != nil || p.Value != "v2" {
-			t.Fatalf("after a failed forced refresh = %q, %v; want v2 kept", p.Value, err)
+		if p, err := c.Parameter(ctx, ParameterRequest{Name: "/f"}); err != nil || p.Value() != "v2" {
+			t.Fatalf("after a failed forced refresh = %q, %v; want v2 kept", p.Value(), err)
 		}
 		c.Close()
 	})
@@ -232,13 +232,13 @@ func TestLateLoadNeverOverwritesNewer(t *testing.T) {
 		go func() { p, _ := c.Parameter(ctx, ParameterRequest{Name: "/l"}); first <- p }()
 		synctest.Wait()
 		p, err := c.Parameter(ctx, ParameterRequest{Name: "/l", Refresh: true}) // starts later, finishes first
-		if err != nil || p.Value != "v2" {
-			t.Fatalf("forced = %q, %v", p.Value, err)
+		if err != nil || p.Value() != "v2" {
+			t.Fatalf("forced = %q, %v", p.Value(), err)
 		}
 		close(slow)
 		<-first
-		if p, _ := c.Parameter(ctx, ParameterRequest{Name: "/l"}); p.Value != "v2" {
-			t.Errorf("stored = %q; want v2 (the late v1 must not overwrite it)", p.Value)
+		if p, _ := c.Parameter(ctx, ParameterRequest{Name: "/l"}); p.Value() != "v2" {
+			t.Errorf("stored = %q; want v2 (the late v1 must not overwrite it)", p.Value())
 		}
 		c.Close()
 	})
@@ -258,8 +258,8 @@ func TestWithSecretRetriesOnceWithFreshValue(t *testing.T) {
 	var seen []string
 	err := c.WithSecret(ctx, SecretRequest{SecretID: "db"}, func(err error) bool { return errors.Is(err, errAuth) },
 		func(s Secret) error {
-			seen = append(seen, s.Value)
-			if s.Value != "pw2" {
+			seen = append(seen, s.Value())
+			if s.Value() != "pw2" {
 				return errAuth
 			}
 			return nil

@@ -3,14 +3,10 @@ package cache
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/parsec-go/parsec/source"
 )
@@ -35,7 +31,7 @@ func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, er
 	byID := map[string][]int{}
 	var ids []string
 	for i, r := range reqs {
-		if !triage(c, i, r, &failed, func(e *entry) { out[i] = e.secret }) {
+		if !triage(c, i, r, &failed, func(e *entry) { out[i] = e.val.(Secret) }) {
 			continue
 		}
 		if c.src.SecretBatch == nil || r.VersionID != "" || r.VersionStage != "" {
@@ -47,31 +43,34 @@ func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, er
 		}
 		byID[r.SecretID] = append(byID[r.SecretID], i)
 	}
-	nChunks := (len(ids) + maxBatchSecrets - 1) / maxBatchSecrets
+	nChunks := (len(ids) + source.MaxBatchSecrets - 1) / source.MaxBatchSecrets
 	var retry []int
 	err := c.runChunks(ctx, nChunks, func(ctx context.Context, n int) {
-		chunk := ids[n*maxBatchSecrets : min((n+1)*maxBatchSecrets, len(ids))]
-		var errs map[string]error
-		got, err := retryTransient(ctx, func() (map[string]secretResult, error) {
-			g, e, err := c.batchSecrets(ctx, chunk)
-			errs = e
-			return g, err
+		chunk := ids[n*source.MaxBatchSecrets : min((n+1)*source.MaxBatchSecrets, len(ids))]
+		var gen uint64
+		got, err := retryTransient(ctx, func() ([]source.Result[*secretsmanager.GetSecretValueOutput], error) {
+			c.stats.loads.Add(1)
+			gen = c.loads.Add(1)
+			got, err := c.src.ReadSecrets(ctx, chunk)
+			if err != nil {
+				c.stats.loadErrors.Add(1)
+			}
+			return got, err
 		})
 		now := time.Now()
-		for _, id := range chunk {
+		for j, id := range chunk {
 			for _, i := range byID[id] {
-				switch s, ok := got[id]; {
+				switch {
 				case err != nil:
 					fail(i, err)
-				case ok:
-					out[i] = s.s
-					e := &entry{key: reqs[i].key(), secret: s.s, gen: s.gen}
-					c.stamp(e, now)
-					c.put(e, nil)
-				case errs[id] != nil:
-					fail(i, errs[id])
-					if errors.Is(errs[id], ErrNotFound) {
-						c.rememberNotFound(reqs[i].key(), errs[id], s.gen, now)
+				case got[j].Value != nil:
+					s := newSecret(got[j].Value)
+					out[i] = s
+					c.storeValue(reqs[i].key(), s, gen, now)
+				case got[j].Err != nil:
+					fail(i, got[j].Err)
+					if errors.Is(got[j].Err, ErrNotFound) {
+						c.rememberNotFound(reqs[i].key(), got[j].Err, gen, now)
 					}
 				default: // a partial ARN, say: the answer names it otherwise
 					mu.Lock()
@@ -92,56 +91,4 @@ func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, er
 		single(i)
 	}
 	return out, failed.err()
-}
-
-type secretResult struct {
-	s   Secret
-	gen uint64
-}
-
-func (c *Cache) batchSecrets(ctx context.Context, ids []string) (map[string]secretResult, map[string]error, error) {
-	gen := c.gen.Add(1)
-	c.stats.loads.Add(1)
-	in := &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids}
-	got := map[string]secretResult{}
-	errs := map[string]error{}
-	for range maxPathPages {
-		out, err := c.src.SecretBatch.BatchGetSecretValue(ctx, in)
-		if err != nil {
-			c.stats.loadErrors.Add(1)
-			return nil, nil, source.Classify("BatchGetSecretValue", strings.Join(ids, ","), err)
-		}
-		for _, v := range out.SecretValues {
-			s := newSecret(&secretsmanager.GetSecretValueOutput{ARN: v.ARN, CreatedDate: v.CreatedDate, Name: v.Name,
-				SecretBinary: v.SecretBinary, SecretString: v.SecretString, VersionId: v.VersionId, VersionStages: v.VersionStages})
-			for _, id := range []string{aws.ToString(v.Name), aws.ToString(v.ARN)} {
-				if id != "" {
-					got[id] = secretResult{s: s, gen: gen}
-				}
-			}
-		}
-		for _, e := range out.Errors {
-			errs[aws.ToString(e.SecretId)] = batchItemError(e)
-		}
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		in.NextToken = out.NextToken
-	}
-	return got, errs, nil
-}
-
-func batchItemError(e smtypes.APIErrorType) error {
-	code, msg := aws.ToString(e.ErrorCode), aws.ToString(e.Message)
-	kind := ErrInvalid
-	var sdkErr error = &smithy.GenericAPIError{Code: code, Message: msg}
-	switch code {
-	case "ResourceNotFoundException":
-		kind, sdkErr = ErrNotFound, &smtypes.ResourceNotFoundException{Message: e.Message}
-	case "AccessDeniedException", "DecryptionFailure":
-		kind = ErrAccessDenied
-	case "InternalServiceError":
-		kind = ErrUnavailable
-	}
-	return &source.Error{Op: "BatchGetSecretValue", Name: aws.ToString(e.SecretId), Code: code, Message: msg, Kind: kind, Err: sdkErr}
 }

@@ -15,17 +15,15 @@ type Stats struct {
 	Coalesced      uint64 // reads that waited for another reader's upstream call
 	StaleServes    uint64 // reads answered with a value past its TTL because the upstream failed
 	RefreshesAhead uint64 // background reloads started before an entry's TTL ended
-	Evictions      uint64 // entries dropped to stay within the entry limit
-	Dropped        uint64 // entries the store refused (expected 0; a test watches it)
+	Evictions      uint64 // entries the store evicted to admit another, at its limit
+	Rejected       uint64 // new entries the store's admission policy refused, at its limit
+	Dropped        uint64 // writes the store refused because its buffer was full (expected 0; a test watches it)
 	Entries        int    // entries held now, values and remembered failures
 }
 
 // Stats returns a snapshot of the cache's counters. It is safe to call at
 // any time, including after Close.
 func (c *Cache) Stats() Stats {
-	c.mu.RLock()
-	n := len(c.index)
-	c.mu.RUnlock()
 	return Stats{
 		Hits:           c.stats.hitCount(),
 		NegativeHits:   c.stats.negativeHits.Load(),
@@ -36,8 +34,9 @@ func (c *Cache) Stats() Stats {
 		StaleServes:    c.stats.staleServes.Load(),
 		RefreshesAhead: c.stats.refreshes.Load(),
 		Evictions:      c.stats.evictions.Load(),
+		Rejected:       c.stats.rejected.Load(),
 		Dropped:        c.stats.dropped.Load(),
-		Entries:        n,
+		Entries:        c.store.entries(),
 	}
 }
 
@@ -53,7 +52,8 @@ type paddedCounter struct {
 type counters struct {
 	hits                                               [hitStripes]paddedCounter
 	negativeHits, misses, loads, loadErrors, coalesced atomic.Uint64
-	staleServes, refreshes, evictions, dropped         atomic.Uint64
+	staleServes, refreshes, evictions, rejected        atomic.Uint64
+	dropped                                            atomic.Uint64
 }
 
 // hit counts a hit on a random stripe (the runtime's per-thread generator:

@@ -38,7 +38,7 @@ func ParameterJSON[T any](ctx context.Context, c *Cache, req ParameterRequest) (
 	if err != nil {
 		return zero, err
 	}
-	return decodeCached[T](c, req.key(), req.Name, p.Value)
+	return decodeCached[T](c, req.key(), req.Name, p.Value())
 }
 
 // SecretJSON reads the secret req names and decodes its SecretString as
@@ -52,7 +52,7 @@ func SecretJSON[T any](ctx context.Context, c *Cache, req SecretRequest) (T, err
 	if !s.HasString() {
 		return zero, &DecodeError{Name: req.SecretID, Type: typeName[T](), Reason: "the secret is binary, not a SecretString"}
 	}
-	return decodeCached[T](c, req.key(), req.SecretID, s.Value)
+	return decodeCached[T](c, req.key(), req.SecretID, s.Value())
 }
 
 // Bytes decodes the parameter's value as standard base64, the usual way to
@@ -61,10 +61,10 @@ func SecretJSON[T any](ctx context.Context, c *Cache, req SecretRequest) (T, err
 // returns the secret's bytes from SourceResult (see referenceBytes). The
 // error names the parameter, never the value.
 func (p Parameter) Bytes() ([]byte, error) {
-	if b, ok, err := referenceBytes(p.Name, p.SourceResult); ok {
+	if b, ok, err := referenceBytes(p.Name, p.SourceResult()); ok {
 		return b, err
 	}
-	b, err := base64.StdEncoding.DecodeString(p.Value)
+	b, err := base64.StdEncoding.DecodeString(p.Value())
 	if err != nil {
 		var ce base64.CorruptInputError
 		off := int64(-1)
@@ -82,13 +82,11 @@ func decodeCached[T any](c *Cache, k key, name, value string) (T, error) {
 	t := reflect.TypeFor[T]()
 	shareable := !hasReferences(t, 0)
 	var e *entry
-	if shareable && c.store != nil {
-		if e, _ = c.store.Get(c.hash(k)); e != nil && e.key == k && e.err == nil {
+	if shareable {
+		if e = c.store.value(k); e != nil {
 			if v, ok := e.decoded.Load(t); ok {
 				return v.(T), nil
 			}
-		} else {
-			e = nil
 		}
 	}
 	var v T
@@ -97,7 +95,7 @@ func decodeCached[T any](c *Cache, k key, name, value string) (T, error) {
 		return zero, decodeErr(name, t.String(), err)
 	}
 	// Keep it only if the entry still holds the value just decoded.
-	if e != nil && (e.key.kind == kindSecret && e.secret.Value == value || e.key.kind != kindSecret && e.param.Value == value) {
+	if e != nil && valueOf(e) == value {
 		e.decoded.Store(t, v)
 	}
 	return v, nil
@@ -139,4 +137,15 @@ func hasReferences(t reflect.Type, depth int) bool {
 		}
 	}
 	return false
+}
+
+// valueOf is the string value an entry holds, for a parameter or a secret.
+func valueOf(e *entry) string {
+	switch v := e.val.(type) {
+	case Parameter:
+		return v.Value()
+	case Secret:
+		return v.Value()
+	}
+	return ""
 }

@@ -17,20 +17,21 @@ const redacted = "[REDACTED]"
 
 // Parameter is one parameter as SSM returned it. Values are shared between
 // callers and must be treated as read-only; [Parameter.Output] returns a
-// fresh copy in the SDK's shape. Value and SourceResult are redacted when a
-// Parameter is printed or logged.
+// fresh copy in the SDK's shape. The value and the source result are read
+// through methods and redacted when a Parameter is printed, logged or
+// encoded; they sit behind a pointer, so that fmt's reflection (which prints
+// a Parameter held in an unexported field without calling its methods)
+// shows an address, never the value. The zero Parameter has no value.
 type Parameter struct {
 	Name         string                 // the name SSM returned (a full path, or the /aws/reference/... name)
 	Type         ssmtypes.ParameterType // String, StringList or SecureString
-	Value        string                 // the value; ciphertext for a SecureString read without decryption
 	Version      int64                  // the version; 0 for a Secrets Manager reference
 	ARN          string                 // the parameter's (or referenced secret's) ARN
 	DataType     string                 // "text", "aws:ec2:image", …; empty when SSM returned none
 	LastModified time.Time              // when this version was written
 	Selector     string                 // ":3" or ":label" when the read named one
-	SourceResult string                 // for a Secrets Manager reference: the secret's JSON, which holds the value
 
-	raw ssmtypes.Parameter // as SSM returned it, for Output; never handed out
+	raw *ssmtypes.Parameter // as SSM returned it; shared, never changed, never handed out
 }
 
 func newParameter(p *ssmtypes.Parameter) Parameter {
@@ -39,15 +40,13 @@ func newParameter(p *ssmtypes.Parameter) Parameter {
 	}
 	raw := *p
 	out := Parameter{
-		Name:         deref(raw.Name),
-		Type:         raw.Type,
-		Value:        deref(raw.Value),
-		Version:      raw.Version,
-		ARN:          deref(raw.ARN),
-		DataType:     deref(raw.DataType),
-		Selector:     deref(raw.Selector),
-		SourceResult: deref(raw.SourceResult),
-		raw:          raw,
+		Name:     deref(raw.Name),
+		Type:     raw.Type,
+		Version:  raw.Version,
+		ARN:      deref(raw.ARN),
+		DataType: deref(raw.DataType),
+		Selector: deref(raw.Selector),
+		raw:      &raw,
 	}
 	if raw.LastModifiedDate != nil {
 		out.LastModified = *raw.LastModifiedDate
@@ -55,22 +54,43 @@ func newParameter(p *ssmtypes.Parameter) Parameter {
 	return out
 }
 
+// Value returns the value; ciphertext for a SecureString read without
+// decryption.
+func (p Parameter) Value() string {
+	if p.raw == nil {
+		return ""
+	}
+	return deref(p.raw.Value)
+}
+
+// SourceResult returns, for a Secrets Manager reference
+// (/aws/reference/secretsmanager/...), the secret's JSON, which holds the
+// value; "" otherwise.
+func (p Parameter) SourceResult() string {
+	if p.raw == nil {
+		return ""
+	}
+	return deref(p.raw.SourceResult)
+}
+
 // List returns a StringList's items (the value split at commas). It
 // allocates a new slice on each call.
 func (p Parameter) List() []string {
-	if p.Value == "" {
+	if p.Value() == "" {
 		return nil
 	}
-	return strings.Split(p.Value, ",")
+	return strings.Split(p.Value(), ",")
 }
 
 // Output returns the parameter in the shape of ssm.GetParameterOutput, with
 // absent fields nil exactly as SSM sent them. Each call returns a new value
 // the caller may change.
 func (p Parameter) Output() *ssm.GetParameterOutput {
-	raw := p.raw
-	if raw.Name == nil && p.Name != "" { // built by hand, not from SSM
-		raw = ssmtypes.Parameter{Name: &p.Name, Type: p.Type, Value: &p.Value, Version: p.Version}
+	var raw ssmtypes.Parameter
+	if p.raw != nil {
+		raw = *p.raw
+	} else if p.Name != "" { // built by hand, without a value
+		raw = ssmtypes.Parameter{Name: &p.Name, Type: p.Type, Version: p.Version}
 	}
 	cp := raw
 	cp.ARN = clonePtr(raw.ARN)
@@ -112,23 +132,24 @@ func (p Parameter) MarshalJSON() ([]byte, error) {
 }
 
 // Secret is one version of a secret as Secrets Manager returned it. Its value
-// is redacted when a Secret is printed or logged. Binary and Stages return
-// copies, so no caller can change what another one reads.
+// is read through methods and redacted when a Secret is printed, logged or
+// encoded; it sits behind a pointer, out of reach of fmt's reflection.
+// Binary and Stages return copies, so no caller can change what another one
+// reads. The zero Secret has no value.
 type Secret struct {
 	ARN       string
 	Name      string
 	VersionID string
 	Created   time.Time // when this version was created
-	Value     string    // the SecretString; empty for a binary secret (see HasString)
 
-	raw secretsmanager.GetSecretValueOutput // as returned, slices private; never handed out
+	raw *secretsmanager.GetSecretValueOutput // as returned, slices private; shared, never changed or handed out
 }
 
 func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {
 	if o == nil {
 		return Secret{}
 	}
-	raw := secretsmanager.GetSecretValueOutput{
+	raw := &secretsmanager.GetSecretValueOutput{
 		ARN:           o.ARN,
 		CreatedDate:   o.CreatedDate,
 		Name:          o.Name,
@@ -142,27 +163,47 @@ func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {
 		Name:      deref(o.Name),
 		VersionID: deref(o.VersionId),
 		Created:   deref(o.CreatedDate),
-		Value:     deref(o.SecretString),
 		raw:       raw,
 	}
 }
 
+// Value returns the SecretString; "" for a binary secret (see HasString).
+func (s Secret) Value() string {
+	if s.raw == nil {
+		return ""
+	}
+	return deref(s.raw.SecretString)
+}
+
 // HasString reports whether the secret has a SecretString (as opposed to a
 // SecretBinary).
-func (s Secret) HasString() bool { return s.raw.SecretString != nil }
+func (s Secret) HasString() bool { return s.raw != nil && s.raw.SecretString != nil }
 
 // Binary returns a copy of the SecretBinary, or nil for a string secret.
-func (s Secret) Binary() []byte { return cloneSlice(s.raw.SecretBinary) }
+func (s Secret) Binary() []byte {
+	if s.raw == nil {
+		return nil
+	}
+	return cloneSlice(s.raw.SecretBinary)
+}
 
 // Stages returns a copy of the version's staging labels.
-func (s Secret) Stages() []string { return cloneSlice(s.raw.VersionStages) }
+func (s Secret) Stages() []string {
+	if s.raw == nil {
+		return nil
+	}
+	return cloneSlice(s.raw.VersionStages)
+}
 
 // Output returns the secret in the shape of
 // secretsmanager.GetSecretValueOutput, with absent fields nil exactly as
 // Secrets Manager sent them. Each call returns a new value the caller may
 // change.
 func (s Secret) Output() *secretsmanager.GetSecretValueOutput {
-	r := s.raw
+	var r secretsmanager.GetSecretValueOutput
+	if s.raw != nil {
+		r = *s.raw
+	}
 	return &secretsmanager.GetSecretValueOutput{
 		ARN:           clonePtr(r.ARN),
 		CreatedDate:   clonePtr(r.CreatedDate),

@@ -3,23 +3,27 @@ package source
 import (
 	"context"
 	"errors"
-	"fmt"
+	"net"
 	"net/http"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // The kinds of upstream failure. An error returned by [Classify] matches
-// exactly one of them with errors.Is.
+// exactly one of them with errors.Is. Each prints differently.
 var (
 	// ErrNotFound: the parameter, secret, version, label or stage does not
 	// exist (ParameterNotFound, ParameterVersionNotFound,
 	// ResourceNotFoundException).
 	ErrNotFound = errors.New("not found")
 	// ErrAccessDenied: the caller may not read the value or decrypt it
-	// (AccessDeniedException, KMS and credential errors).
+	// (AccessDeniedException, KMS errors, rejected credentials).
 	ErrAccessDenied = errors.New("access denied")
 	// ErrThrottled: the service refused the call because of a rate limit,
 	// after the SDK's retries.
@@ -27,41 +31,87 @@ var (
 	// ErrInvalid: the service rejected the request itself
 	// (ValidationException, InvalidRequestException, InvalidParameterException
 	// and any other client error).
-	ErrInvalid = errors.New("invalid request")
+	ErrInvalid = errors.New("rejected by the service")
 	// ErrUnavailable: the service failed (5xx), could not be reached, or did
 	// not answer in time. Transient: a later call may succeed.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrConfig: the client could not make the call at all because of its
+	// own configuration: no region, no credentials, no endpoint. Not
+	// transient: nothing changes until the configuration does.
+	ErrConfig = errors.New("client misconfigured")
+	// ErrNoClient: the operation's field of [Clients] is nil.
+	ErrNoClient = errors.New("no upstream client configured")
 )
 
 // Error is a classified upstream failure. It matches its Kind with errors.Is
-// and unwraps to the SDK's error, so errors.As finds *smithy.OperationError
-// and the service's typed error (for example *types.ParameterNotFound).
-// Its message holds the operation, the name and the AWS error code; never a
-// value.
+// and unwraps to the cause, so errors.As finds the SDK's errors
+// (*smithy.OperationError, the service's typed error such as
+// *types.ParameterNotFound, *net.OpError). Its message holds the operation,
+// the name, the kind, and the cause's own words: AWS's code and message, the
+// transport error with host and port, or a custom source's text. Never a
+// value: AWS's messages name parameters and rules, not values.
 type Error struct {
 	Op      string // the upstream operation, for example "GetParameter"
 	Name    string // the parameter name or secret id as requested
-	Code    string // the AWS error code, for example "ParameterNotFound"; empty for transport errors
-	Message string // the service's message; AWS puts names and rules in it, never values
-	Kind    error  // ErrNotFound, ErrAccessDenied, ErrThrottled, ErrInvalid or ErrUnavailable
-	Err     error  // the SDK's error
+	Code    string // the AWS error code, for example "ParameterNotFound"; empty when the service did not answer
+	Message string // the service's message, or the cause's text when there is no code
+	Kind    error  // ErrNotFound, ErrAccessDenied, ErrThrottled, ErrInvalid, ErrUnavailable or ErrConfig
+	Err     error  // the cause
 }
 
-// Error returns "GetParameter /a/b: ParameterNotFound: not found".
+// Error returns, for example,
+// `GetParameter "/a/b": not found: ParameterNotFound: Parameter /a/b not found`
+// or `GetParameter "/a/b": unavailable: dial tcp 127.0.0.1:1: connect: connection refused`.
 func (e *Error) Error() string {
-	code := e.Code
-	if code == "" {
-		code = "no response"
+	var b strings.Builder
+	b.WriteString(e.Op)
+	b.WriteString(" \"")
+	b.WriteString(e.Name)
+	b.WriteString("\": ")
+	if e.Kind != nil {
+		b.WriteString(e.Kind.Error())
 	}
-	return fmt.Sprintf("%s %q: %s: %v", e.Op, e.Name, code, e.Kind)
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	return b.String()
 }
 
-// Unwrap returns the kind and the SDK's error.
+// Unwrap returns the kind and the cause.
 func (e *Error) Unwrap() []error { return []error{e.Kind, e.Err} }
 
 // Transient reports whether a later call may succeed without any change:
 // throttling and unavailability.
 func (e *Error) Transient() bool { return e.Kind == ErrThrottled || e.Kind == ErrUnavailable }
+
+// Compact returns a copy of e that keeps its op, name, code, message and
+// kind but not the SDK's error chain (several KiB per error, with the
+// request and response): the cause becomes a small error of the service's
+// type for the not-found codes, so errors.As still finds
+// *types.ParameterNotFound and the others, and a *smithy.GenericAPIError or
+// plain text otherwise. The cache keeps remembered failures in this form.
+func (e *Error) Compact() *Error {
+	c := *e
+	msg := aws.String(e.Message)
+	switch e.Code {
+	case "ParameterNotFound":
+		c.Err = &ssmtypes.ParameterNotFound{Message: msg}
+	case "ParameterVersionNotFound":
+		c.Err = &ssmtypes.ParameterVersionNotFound{Message: msg}
+	case "ResourceNotFoundException":
+		c.Err = &smtypes.ResourceNotFoundException{Message: msg}
+	case "":
+		c.Err = errors.New(e.Message)
+	default:
+		c.Err = &smithy.GenericAPIError{Code: e.Code, Message: e.Message}
+	}
+	return &c
+}
 
 // IsTransient reports whether err is a classified throttling or
 // unavailability error.
@@ -70,79 +120,115 @@ func IsTransient(err error) bool {
 	return errors.As(err, &e) && e.Transient()
 }
 
-var notFoundCodes = map[string]bool{
-	"ParameterNotFound":         true,
-	"ParameterVersionNotFound":  true,
-	"ResourceNotFoundException": true,
+// codeKinds is the one table from AWS error codes to kinds, for single
+// calls and for the items of batch answers alike. Codes not listed are
+// classified by HTTP status (see kindOf).
+var codeKinds = map[string]error{
+	"ParameterNotFound":         ErrNotFound,
+	"ParameterVersionNotFound":  ErrNotFound,
+	"ResourceNotFoundException": ErrNotFound,
+
+	"AccessDeniedException":       ErrAccessDenied,
+	"AccessDenied":                ErrAccessDenied,
+	"UnrecognizedClientException": ErrAccessDenied,
+	"InvalidSignatureException":   ErrAccessDenied,
+	"ExpiredTokenException":       ErrAccessDenied,
+	"InvalidClientTokenId":        ErrAccessDenied,
+	"DecryptionFailure":           ErrAccessDenied,
+	"KMSAccessDeniedException":    ErrAccessDenied,
+	"KMSDisabledException":        ErrAccessDenied,
+	"KMSInvalidStateException":    ErrAccessDenied,
+	"KMSNotFoundException":        ErrAccessDenied,
+
+	"InternalServerError":     ErrUnavailable,
+	"InternalServiceError":    ErrUnavailable,
+	"InternalFailure":         ErrUnavailable,
+	"ServiceUnavailable":      ErrUnavailable,
+	"RequestTimeout":          ErrUnavailable,
+	"RequestTimeoutException": ErrUnavailable,
 }
 
-var accessDeniedCodes = map[string]bool{
-	"AccessDeniedException":       true,
-	"AccessDenied":                true,
-	"UnrecognizedClientException": true,
-	"InvalidSignatureException":   true,
-	"ExpiredTokenException":       true,
-	"InvalidClientTokenId":        true,
-	"DecryptionFailure":           true,
-	"KMSAccessDeniedException":    true,
-	"KMSDisabledException":        true,
-	"KMSInvalidStateException":    true,
-	"KMSNotFoundException":        true,
+// kindOf classifies an AWS error code and HTTP status (0 when unknown).
+func kindOf(code string, status int) error {
+	if k := codeKinds[code]; k != nil {
+		return k
+	}
+	if _, throttle := retry.DefaultThrottleErrorCodes[code]; throttle || status == http.StatusTooManyRequests {
+		return ErrThrottled
+	}
+	switch {
+	case status >= 500:
+		return ErrUnavailable
+	case status == http.StatusForbidden:
+		return ErrAccessDenied
+	}
+	return ErrInvalid
 }
 
-var unavailableCodes = map[string]bool{
-	"InternalServerError":     true,
-	"InternalServiceError":    true,
-	"InternalFailure":         true,
-	"ServiceUnavailable":      true,
-	"RequestTimeout":          true,
-	"RequestTimeoutException": true,
-}
-
-// Classify wraps an error returned by an SDK call into an [*Error] of the
-// right kind. It returns nil for nil, and err itself when err is the
-// caller's own context ending (context.Canceled), which is no upstream
-// failure. A deadline that ends the call counts as ErrUnavailable.
+// Classify wraps an error returned by an upstream call into an [*Error] of
+// the right kind. It returns nil for nil, err itself when err is already an
+// [*Error], and err itself when err is the caller's own context ending
+// (context.Canceled), which is no upstream failure. A deadline that ends
+// the call counts as ErrUnavailable; an error the service did not answer
+// with (a custom source's, a dial error) keeps its own text in Message.
 func Classify(op, name string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var already *Error
-	if errors.As(err, &already) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) {
+	if errors.As(err, &already) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	e := &Error{Op: op, Name: name, Err: err}
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		e.Code = api.ErrorCode()
-		e.Message = api.ErrorMessage()
+		e.Code, e.Message = api.ErrorCode(), api.ErrorMessage()
 	}
 	status := 0
 	var resp *smithyhttp.ResponseError
 	if errors.As(err, &resp) {
 		status = resp.HTTPStatusCode()
 	}
-	_, throttle := retry.DefaultThrottleErrorCodes[e.Code]
 	switch {
-	case notFoundCodes[e.Code]:
-		e.Kind = ErrNotFound
-	case accessDeniedCodes[e.Code]:
-		e.Kind = ErrAccessDenied
-	case throttle || status == http.StatusTooManyRequests:
-		e.Kind = ErrThrottled
-	case unavailableCodes[e.Code] || status >= 500:
-		e.Kind = ErrUnavailable
-	case e.Code == "" && status == 0:
-		// No answer from the service: connection refused or reset, DNS,
-		// timeout, or the per-call deadline.
-		e.Kind = ErrUnavailable
-	case status == http.StatusForbidden:
-		e.Kind = ErrAccessDenied
+	case e.Code != "" || status != 0:
+		e.Kind = kindOf(e.Code, status)
+	case isConfigError(err):
+		e.Kind, e.Message = ErrConfig, causeText(err)
 	default:
-		e.Kind = ErrInvalid
+		// No answer from the service: connection refused or reset, DNS,
+		// timeout, the per-call deadline, or a custom source's own error.
+		e.Kind, e.Message = ErrUnavailable, causeText(err)
 	}
 	return e
+}
+
+// isConfigError reports whether the SDK failed before sending anything
+// because of its configuration. The SDK gives these no type of their own
+// (the endpoint rules and the identity resolver return plain wrapped
+// text), so the two phrases it always uses are matched.
+func isConfigError(err error) bool {
+	var mr *aws.MissingRegionError
+	if errors.As(err, &mr) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "failed to resolve service endpoint") || strings.Contains(s, "get identity:")
+}
+
+// causeText is what an error that the service did not answer says, without
+// the SDK's framing: the network error (with host and port) when there is
+// one, else the operation error's cause, else the error's own text.
+func causeText(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer before the call's deadline (" + context.DeadlineExceeded.Error() + ")"
+	}
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
+	return err.Error()
 }

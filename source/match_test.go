@@ -1,4 +1,4 @@
-package cache
+package source
 
 import (
 	"testing"
@@ -45,7 +45,7 @@ func TestMatchParameters(t *testing.T) {
 			}
 		})
 	}
-	if b, s := splitSelector(arn + ":label"); b != arn || s != "label" {
-		t.Errorf("splitSelector(ARN:label) = %q, %q", b, s)
+	if b, s := SplitSelector(arn + ":label"); b != arn || s != "label" {
+		t.Errorf("SplitSelector(ARN:label) = %q, %q", b, s)
 	}
 }

@@ -1,0 +1,111 @@
+package cache
+
+import (
+	"context"
+	"time"
+)
+
+// Parameter returns the parameter req names: from memory while its entry is
+// fresh, else from SSM through one shared call. The error is a
+// [*RequestError] for a request that is invalid, an error matching ctx's
+// error (saying what it waited for, and how long) if ctx ends first,
+// [ErrClosed], or an upstream error matching one of the kinds
+// ([ErrNotFound], …).
+func (c *Cache) Parameter(ctx context.Context, req ParameterRequest) (Parameter, error) {
+	k := req.key()
+	if !req.Refresh {
+		if e := c.fresh(k); e != nil {
+			if e.err != nil {
+				return Parameter{}, e.err
+			}
+			return e.val.(Parameter), nil
+		}
+	}
+	if err := req.validate(); err != nil {
+		return Parameter{}, err
+	}
+	e, err := c.load(ctx, k, req.Refresh)
+	if err != nil {
+		return Parameter{}, err
+	}
+	return e.val.(Parameter), nil
+}
+
+// Secret returns the secret version req names: from memory while its entry
+// is fresh, else from Secrets Manager through one shared call. Errors are
+// as for [Cache.Parameter].
+func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
+	k := req.key()
+	if !req.Refresh {
+		if e := c.fresh(k); e != nil {
+			if e.err != nil {
+				return Secret{}, e.err
+			}
+			return e.val.(Secret), nil
+		}
+	}
+	if err := req.validate(); err != nil {
+		return Secret{}, err
+	}
+	e, err := c.load(ctx, k, req.Refresh)
+	if err != nil {
+		return Secret{}, err
+	}
+	return e.val.(Secret), nil
+}
+
+// ParametersByPath returns every parameter under req.Path, in SSM's order,
+// read with GetParametersByPath page by page through one shared call per
+// path. The listing is cached like a single read (same TTL, refresh-ahead,
+// stale-on-error), and each parameter is also stored under the key of a
+// single read of its name with the same WithDecryption. The returned slice
+// is the caller's own.
+func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parameter, error) {
+	k := req.key()
+	if !req.Refresh {
+		if e := c.fresh(k); e != nil {
+			if e.err != nil {
+				return nil, e.err
+			}
+			return cloneSlice(e.val.([]Parameter)), nil
+		}
+	}
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	e, err := c.load(ctx, k, req.Refresh)
+	if err != nil {
+		return nil, err
+	}
+	return cloneSlice(e.val.([]Parameter)), nil
+}
+
+// fresh returns the fresh entry for k, a value or a remembered failure, or
+// nil. This is the hit path: one store lookup, one clock read, no
+// allocation, no logging, no lock beyond the store's own.
+func (c *Cache) fresh(k key) *entry {
+	e := c.store.value(k)
+	if e == nil {
+		return c.rememberedFailure(k)
+	}
+	now := time.Now()
+	if !now.Before(e.expires) {
+		return nil
+	}
+	c.stats.hit()
+	if !e.refreshAt.IsZero() && !now.Before(e.refreshAt) && e.refreshing.CompareAndSwap(false, true) {
+		c.refreshAhead(e)
+	}
+	return e
+}
+
+// rememberedFailure returns the remembered not-found or backoff error for
+// k while it lasts, or nil.
+func (c *Cache) rememberedFailure(k key) *entry {
+	e := c.store.failure(k)
+	if e == nil || !time.Now().Before(e.expires) {
+		return nil
+	}
+	c.stats.negativeHits.Add(1)
+	return e
+}
