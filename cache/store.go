@@ -142,27 +142,36 @@ func (s *store) put(e, expect *entry) bool {
 		return false
 	}
 	h := hash(s.seed, e.key)
-	cur := s.current(e.key)
+	// One Get per cache: each Get also counts as a use of the key in
+	// ristretto's admission sketch.
+	v, _ := s.values.Get(h)
+	f, _ := s.failures.Get(h)
+	cur := v
+	if cur == nil || cur.key != e.key {
+		cur = f
+	}
+	if cur != nil && cur.key != e.key {
+		cur = nil
+	}
 	if expect != nil && cur != expect || cur != nil && cur.gen > e.gen {
 		return false
 	}
-	into, other := s.values, s.failures
+	into, other, old, otherOld := s.values, s.failures, v, f
 	if e.err != nil {
-		into, other = s.failures, s.values
+		into, other, old, otherOld = s.failures, s.values, f, v
 	}
-	if old, ok := other.Get(h); ok && old.key == e.key {
+	if otherOld != nil && otherOld.key == e.key {
 		other.Del(h)
 		s.held.Add(-1)
 	}
-	if old, ok := into.Get(h); !ok || old.key != e.key {
-		s.held.Add(1) // a new key, or one that replaces a colliding key's entry
-		if ok {
-			s.held.Add(-1)
-		}
+	if old == nil {
+		s.held.Add(1) // a new key; one that replaces a colliding key's entry does not change the count
 	}
 	if !into.Set(h, e, 1) {
 		s.stats.dropped.Add(1)
-		s.held.Add(-1)
+		if old == nil {
+			s.held.Add(-1)
+		}
 		return false
 	}
 	into.Wait()

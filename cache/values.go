@@ -31,8 +31,16 @@ type Parameter struct {
 	LastModified time.Time              // when this version was written
 	Selector     string                 // ":3" or ":label" when the read named one
 
-	raw *ssmtypes.Parameter // as SSM returned it; shared, never changed, never handed out
+	raw *sealed[ssmtypes.Parameter] // as SSM returned it; shared, never changed, never handed out
 }
+
+// sealed holds a value two pointers away from the struct that holds it:
+// fmt's reflection prints a pointer's target once (for a verb that does not
+// fit a pointer, such as %s or %x) but prints the pointers inside it as
+// addresses, so what v holds, even a []byte, is never printed.
+type sealed[T any] struct{ v *T }
+
+func seal[T any](v *T) *sealed[T] { return &sealed[T]{v: v} }
 
 func newParameter(p *ssmtypes.Parameter) Parameter {
 	if p == nil {
@@ -46,7 +54,7 @@ func newParameter(p *ssmtypes.Parameter) Parameter {
 		ARN:      deref(raw.ARN),
 		DataType: deref(raw.DataType),
 		Selector: deref(raw.Selector),
-		raw:      &raw,
+		raw:      seal(&raw),
 	}
 	if raw.LastModifiedDate != nil {
 		out.LastModified = *raw.LastModifiedDate
@@ -60,7 +68,7 @@ func (p Parameter) Value() string {
 	if p.raw == nil {
 		return ""
 	}
-	return deref(p.raw.Value)
+	return deref(p.raw.v.Value)
 }
 
 // SourceResult returns, for a Secrets Manager reference
@@ -70,7 +78,7 @@ func (p Parameter) SourceResult() string {
 	if p.raw == nil {
 		return ""
 	}
-	return deref(p.raw.SourceResult)
+	return deref(p.raw.v.SourceResult)
 }
 
 // List returns a StringList's items (the value split at commas). It
@@ -88,7 +96,7 @@ func (p Parameter) List() []string {
 func (p Parameter) Output() *ssm.GetParameterOutput {
 	var raw ssmtypes.Parameter
 	if p.raw != nil {
-		raw = *p.raw
+		raw = *p.raw.v
 	} else if p.Name != "" { // built by hand, without a value
 		raw = ssmtypes.Parameter{Name: &p.Name, Type: p.Type, Version: p.Version}
 	}
@@ -142,7 +150,7 @@ type Secret struct {
 	VersionID string
 	Created   time.Time // when this version was created
 
-	raw *secretsmanager.GetSecretValueOutput // as returned, slices private; shared, never changed or handed out
+	raw *sealed[secretsmanager.GetSecretValueOutput] // as returned, slices private; shared, never changed or handed out
 }
 
 func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {
@@ -163,7 +171,7 @@ func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {
 		Name:      deref(o.Name),
 		VersionID: deref(o.VersionId),
 		Created:   deref(o.CreatedDate),
-		raw:       raw,
+		raw:       seal(raw),
 	}
 }
 
@@ -172,19 +180,19 @@ func (s Secret) Value() string {
 	if s.raw == nil {
 		return ""
 	}
-	return deref(s.raw.SecretString)
+	return deref(s.raw.v.SecretString)
 }
 
 // HasString reports whether the secret has a SecretString (as opposed to a
 // SecretBinary).
-func (s Secret) HasString() bool { return s.raw != nil && s.raw.SecretString != nil }
+func (s Secret) HasString() bool { return s.raw != nil && s.raw.v.SecretString != nil }
 
 // Binary returns a copy of the SecretBinary, or nil for a string secret.
 func (s Secret) Binary() []byte {
 	if s.raw == nil {
 		return nil
 	}
-	return cloneSlice(s.raw.SecretBinary)
+	return cloneSlice(s.raw.v.SecretBinary)
 }
 
 // Stages returns a copy of the version's staging labels.
@@ -192,7 +200,7 @@ func (s Secret) Stages() []string {
 	if s.raw == nil {
 		return nil
 	}
-	return cloneSlice(s.raw.VersionStages)
+	return cloneSlice(s.raw.v.VersionStages)
 }
 
 // Output returns the secret in the shape of
@@ -202,7 +210,7 @@ func (s Secret) Stages() []string {
 func (s Secret) Output() *secretsmanager.GetSecretValueOutput {
 	var r secretsmanager.GetSecretValueOutput
 	if s.raw != nil {
-		r = *s.raw
+		r = *s.raw.v
 	}
 	return &secretsmanager.GetSecretValueOutput{
 		ARN:           clonePtr(r.ARN),

@@ -186,7 +186,7 @@ func Classify(op, name string, err error) error {
 	}
 	status := 0
 	var resp *smithyhttp.ResponseError
-	if errors.As(err, &resp) {
+	if errors.As(err, &resp) && resp.Response != nil && resp.Response.Response != nil {
 		status = resp.HTTPStatusCode()
 	}
 	switch {
