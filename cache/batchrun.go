@@ -156,7 +156,8 @@ func (r SecretRequest) id() string      { return r.SecretID }
 // upstream call.
 func triage[R batchRequest](c *Cache, i int, req R, f *failures, use func(*entry)) bool {
 	if !req.forced() {
-		if e := c.fresh(req.key()); e != nil {
+		k := req.key()
+		if e := c.fresh(&k); e != nil {
 			if e.err != nil {
 				f.add(i, req.id(), e.err)
 			} else {

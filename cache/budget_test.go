@@ -94,7 +94,7 @@ func TestMillionMissingNamesKeepHeapBounded(t *testing.T) {
 		n = 20_000
 	}
 	f := missingFake()
-	f.calls = nil // the fake's per-name counter would itself grow without bound
+	f.calls = nil                                                           // the fake's per-name counter would itself grow without bound
 	c := mustNew(t, f.clients(), WithLogger(slog.New(slog.DiscardHandler))) // a WARN per name otherwise
 	ctx := context.Background()
 	heap := func() uint64 {

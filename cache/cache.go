@@ -25,6 +25,7 @@ type Cache struct {
 
 	loads atomic.Uint64 // numbers upstream calls as they start: a later one's answer wins
 
+	epoch  time.Time       // the origin of the hit path's monotonic clock (see now)
 	ctx    context.Context // loads run under it, detached from callers; Close cancels it
 	cancel context.CancelFunc
 
@@ -43,7 +44,7 @@ func New(src source.Clients, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cache{cfg: cfg, src: src, log: newLogger(cfg)}
+	c := &Cache{cfg: cfg, src: src, log: newLogger(cfg), epoch: time.Now()}
 	if cfg.enabled && cfg.maxEntries > 0 && (cfg.ttl[kindParameter] > 0 || cfg.ttl[kindSecret] > 0) {
 		if c.store, err = newStore(cfg.maxEntries, &c.stats); err != nil {
 			return nil, err
@@ -103,12 +104,22 @@ func (c *Cache) timeout(k kind) time.Duration {
 	return c.cfg.loadTimeout
 }
 
+// now is the hit path's clock: nanoseconds since c.epoch, read from the
+// monotonic clock only (time.Since of a time with a monotonic reading), as
+// time.Time's own comparisons do.
+func (c *Cache) now() int64 { return int64(time.Since(c.epoch)) }
+
 // put stores e unless caching of its kind is off, a later answer is stored
 // already, or (expect not nil) the stored entry is no longer expect.
 func (c *Cache) put(e, expect *entry) {
-	if c.caching(e.key.kind) {
-		c.store.put(e, expect)
+	if !c.caching(e.key.kind) {
+		return
 	}
+	e.freshNs = int64(e.expires.Sub(c.epoch))
+	if !e.refreshAt.IsZero() {
+		e.refreshNs = max(int64(e.refreshAt.Sub(c.epoch)), 1)
+	}
+	c.store.put(e, expect)
 }
 
 // storeValue stores v, fetched at now by the answer numbered gen, under k.

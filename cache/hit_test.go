@@ -42,9 +42,10 @@ func TestHashCollisionIsAMiss(t *testing.T) {
 	c := mustNew(t, f.clients())
 	a := ParameterRequest{Name: "/a"}
 	b := ParameterRequest{Name: "/b", WithDecryption: true}
+	ak := a.key()
 	e := &entry{key: b.key(), val: newParameter(&ssmtypes.Parameter{Name: aws.String("/b"), Value: aws.String("value of /b")})}
 	c.stamp(e, time.Now())
-	c.store.values.Set(hash(c.store.seed, a.key()), e, 1) // /b's entry under /a's hash
+	c.store.values.Set(hash(c.store.seed, &ak), e, 1) // /b's entry under /a's hash
 	c.store.values.Wait()
 	p, err := c.Parameter(context.Background(), a)
 	if err != nil || p.Value() != "value-of:/a:decrypt=false" || f.callsFor("/a") != 1 {

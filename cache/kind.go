@@ -131,7 +131,7 @@ func flags(k key) byte {
 // hash is the store's key for k: the seeded hash of each string field,
 // mixed with the others. It does not allocate. Distinct keys may collide;
 // every lookup compares the full key stored in the entry.
-func hash(seed maphash.Seed, k key) uint64 {
+func hash(seed maphash.Seed, k *key) uint64 {
 	h := maphash.String(seed, k.name)
 	if k.label != "" {
 		h ^= mix(maphash.String(seed, k.label) + 0x9e3779b97f4a7c15)
@@ -142,7 +142,7 @@ func hash(seed maphash.Seed, k key) uint64 {
 	if k.versionID != "" {
 		h ^= mix(maphash.String(seed, k.versionID) + 0xc2b2ae3d27d4eb4f)
 	}
-	extra := uint64(k.version)<<10 | uint64(k.kind)<<2 | uint64(flags(k))
+	extra := uint64(k.version)<<10 | uint64(k.kind)<<2 | uint64(flags(*k))
 	return mix(h ^ mix(extra+0x165667b19e3779f9))
 }
 

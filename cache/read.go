@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"time"
 )
 
 // Parameter returns the parameter req names: from memory while its entry is
@@ -14,7 +13,7 @@ import (
 func (c *Cache) Parameter(ctx context.Context, req ParameterRequest) (Parameter, error) {
 	k := req.key()
 	if !req.Refresh {
-		if e := c.fresh(k); e != nil {
+		if e := c.fresh(&k); e != nil {
 			if e.err != nil {
 				return Parameter{}, e.err
 			}
@@ -37,7 +36,7 @@ func (c *Cache) Parameter(ctx context.Context, req ParameterRequest) (Parameter,
 func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
 	k := req.key()
 	if !req.Refresh {
-		if e := c.fresh(k); e != nil {
+		if e := c.fresh(&k); e != nil {
 			if e.err != nil {
 				return Secret{}, e.err
 			}
@@ -63,7 +62,7 @@ func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
 func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parameter, error) {
 	k := req.key()
 	if !req.Refresh {
-		if e := c.fresh(k); e != nil {
+		if e := c.fresh(&k); e != nil {
 			if e.err != nil {
 				return nil, e.err
 			}
@@ -83,17 +82,22 @@ func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parame
 // fresh returns the fresh entry for k, a value or a remembered failure, or
 // nil. This is the hit path: one store lookup, one clock read, no
 // allocation, no logging, no lock beyond the store's own.
-func (c *Cache) fresh(k key) *entry {
-	e := c.store.value(k)
-	if e == nil {
+func (c *Cache) fresh(k *key) *entry {
+	if c.store == nil {
+		return nil
+	}
+	// store.value, by hand: the call is not inlined, and this is the
+	// path a hit takes.
+	e, ok := c.store.values.Get(hash(c.store.seed, k))
+	if !ok || e.key != *k {
 		return c.rememberedFailure(k)
 	}
-	now := time.Now()
-	if !now.Before(e.expires) {
+	now := c.now()
+	if now >= e.freshNs {
 		return nil
 	}
 	c.stats.hit()
-	if !e.refreshAt.IsZero() && !now.Before(e.refreshAt) && e.refreshing.CompareAndSwap(false, true) {
+	if e.refreshNs != 0 && now >= e.refreshNs && e.refreshing.CompareAndSwap(false, true) {
 		c.refreshAhead(e)
 	}
 	return e
@@ -101,9 +105,9 @@ func (c *Cache) fresh(k key) *entry {
 
 // rememberedFailure returns the remembered not-found or backoff error for
 // k while it lasts, or nil.
-func (c *Cache) rememberedFailure(k key) *entry {
+func (c *Cache) rememberedFailure(k *key) *entry {
 	e := c.store.failure(k)
-	if e == nil || !time.Now().Before(e.expires) {
+	if e == nil || c.now() >= e.freshNs {
 		return nil
 	}
 	c.stats.negativeHits.Add(1)

@@ -83,7 +83,7 @@ func decodeCached[T any](c *Cache, k key, name, value string) (T, error) {
 	shareable := !hasReferences(t, 0)
 	var e *entry
 	if shareable {
-		if e = c.store.value(k); e != nil {
+		if e = c.store.value(&k); e != nil {
 			if v, ok := e.decoded.Load(t); ok {
 				return v.(T), nil
 			}
