@@ -1,7 +1,7 @@
 package cache
 
 import (
-		"sync/atomic"
+	"sync/atomic"
 	"unsafe"
 )
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/internal/extenv"
 )
 
 // The server's defaults: tight enough that a slow or stuck client cannot
@@ -363,7 +364,7 @@ func Start(c *cache.Cache, getenv func(string) string) (*Server, error) {
 	if getenv == nil {
 		return nil, errors.New("httpcompat: Start needs a getenv function")
 	}
-	env, err := cache.ParseEnv(getenv)
+	env, err := extenv.Parse(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("httpcompat: %w", err)
 	}

@@ -13,10 +13,11 @@ import (
 
 	"github.com/parsec-go/parsec/cache"
 	"github.com/parsec-go/parsec/httpcompat"
+	"github.com/parsec-go/parsec/internal/extenv"
 )
 
 // The variables parsecd reads besides the extension's nine (see
-// cache.ParseEnv) and the token variables (see httpcompat.TokenFromEnv).
+// extenv.Parse) and the token variables (see httpcompat.TokenFromEnv).
 // In a Lambda layer there are no command-line flags, so everything a flag
 // sets can come from the environment too.
 const (
@@ -61,10 +62,10 @@ type config struct {
 	latencyMax      time.Duration
 	tokenFile       string
 	insecureNoToken bool
-	maxConcurrent   int       // requests served at once; more get 429
-	maxOpenConns    int       // connections open at once; see httpcompat.WithMaxOpenConnections
-	jsonErrors      bool      // JSON error bodies instead of the extension's text
-	env             cache.Env // with --port, --log-level and --ttl applied
+	maxConcurrent   int             // requests served at once; more get 429
+	maxOpenConns    int             // connections open at once; see httpcompat.WithMaxOpenConnections
+	jsonErrors      bool            // JSON error bodies instead of the extension's text
+	env             extenv.Settings // with --port, --log-level and --ttl applied
 	reloadEvery     time.Duration
 	obs             observability // --metrics, --debug-route, --emf (metrics.go)
 }
@@ -160,13 +161,13 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 	// the variable's, so that the variable is not checked when overridden.
 	overrides := map[string]string{}
 	if set["log-level"] {
-		overrides[cache.EnvLogLevel] = *logLevel
+		overrides[extenv.EnvLogLevel] = *logLevel
 	}
 	if set["port"] {
 		if *port < 0 || *port > 65535 {
 			return nil, usagef("--port %d: must be from 1 to 65535, or 0 for a free port", *port)
 		}
-		overrides[cache.EnvHTTPPort] = strconv.Itoa(max(*port, 1)) // 0 is set below
+		overrides[extenv.EnvHTTPPort] = strconv.Itoa(max(*port, 1)) // 0 is set below
 	}
 	var ttlOverride *time.Duration
 	if set["ttl"] {
@@ -175,16 +176,16 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 			return nil, usagef("--ttl %q: must be a non-negative duration such as 90s or 15m", *ttl)
 		}
 		ttlOverride = &d
-		overrides[cache.EnvParameterTTL], overrides[cache.EnvSecretTTL] = "0", "0"
+		overrides[extenv.EnvParameterTTL], overrides[extenv.EnvSecretTTL] = "0", "0"
 	}
-	env, err := cache.ParseEnv(func(k string) string {
+	env, err := extenv.Parse(func(k string) string {
 		if v, ok := overrides[k]; ok {
 			return v
 		}
 		return getenv(k)
 	})
 	if err != nil {
-		if set["log-level"] && strings.Contains(err.Error(), cache.EnvLogLevel) {
+		if set["log-level"] && strings.Contains(err.Error(), extenv.EnvLogLevel) {
 			return nil, usagef("--log-level %q: must be one of DEBUG, INFO, WARN, ERROR, NONE", *logLevel)
 		}
 		return nil, &usageError{"bad environment: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
@@ -333,8 +334,21 @@ func readTokenFile(path string) (string, error) {
 
 // levelName is for the start-up log line.
 func levelName(l slog.Level) string {
-	if l == cache.LevelNone {
+	if l == extenv.LevelNone {
 		return "NONE"
 	}
 	return l.String()
+}
+
+// cacheOptions returns the cache options env sets, after the flags'
+// overrides.
+func cacheOptions(env extenv.Settings) []cache.Option {
+	return []cache.Option{
+		cache.WithEnabled(env.CacheEnabled),
+		cache.WithMaxEntries(env.CacheSize),
+		cache.WithParameterTTL(env.ParameterTTL),
+		cache.WithSecretTTL(env.SecretTTL),
+		cache.WithParameterTimeout(env.ParameterTimeout),
+		cache.WithSecretTimeout(env.SecretTimeout),
+	}
 }

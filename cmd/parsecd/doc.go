@@ -32,7 +32,7 @@
 // # Configuration
 //
 // The extension's environment variables, with its names, defaults and
-// meaning (see cache.ParseEnv); --port, --log-level and --ttl override them.
+// meaning (see cache.WithEnv); --port, --log-level and --ttl override them.
 // --max-concurrent (PARSECD_MAX_CONCURRENT, default 128) bounds the requests
 // served at once; beyond it parsecd answers 429. --max-open-connections
 // (PARSECD_MAX_OPEN_CONNECTIONS, default 256, at most 900) bounds the open

@@ -153,7 +153,7 @@ func (r *runner) serve(ctx context.Context) int {
 	var stats func() cache.Stats // set below, before the server starts
 	hopts = append(hopts, r.routeOptions(func() cache.Stats { return stats() })...)
 	build := func(c *cache.Cache) (http.Handler, error) { return httpcompat.NewHandler(c, hopts...) }
-	copts := append(cfg.env.Options(), cache.WithLogger(r.log))
+	copts := append(cacheOptions(cfg.env), cache.WithLogger(r.log))
 
 	var (
 		h       http.Handler

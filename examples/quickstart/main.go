@@ -67,7 +67,7 @@ func run() error {
 		}
 		ts := time.Since(start)
 		fmt.Printf("read %d: parameter %-22q in %10v %s   secret %v in %10v %s\n",
-			i, host.Value, tp.Round(time.Microsecond/10), origin(i), secret, ts.Round(time.Microsecond/10), origin(i))
+			i, host.Value(), tp.Round(time.Microsecond/10), origin(i), secret, ts.Round(time.Microsecond/10), origin(i))
 	}
 
 	// 100 goroutines asking for a cold key at once make one upstream call.

@@ -68,7 +68,7 @@ func inProcess(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return p.Value, nil
+	return p.Value(), nil
 }
 
 func viaExtension(name string) (string, error) {
