@@ -14,8 +14,9 @@ type Prefetch struct {
 	Paths      []PathRequest      // fetched with GetParametersByPath
 	Secrets    []SecretRequest    // fetched with BatchGetSecretValue where possible
 	// Required makes Prefetch return a *PrefetchError when anything failed
-	// or did not finish in time. Otherwise failures are logged at WARN and
-	// Prefetch returns nil: what did not load is loaded on its first read.
+	// or did not finish in time. Otherwise each failure is logged at WARN
+	// with its name and Prefetch returns nil: what did not load is loaded
+	// on its first read.
 	Required bool
 }
 
@@ -103,15 +104,21 @@ func (c *Cache) Prefetch(ctx context.Context, p Prefetch) error {
 		return nil
 	}
 	if !p.Required {
-		for _, it := range perr.Failed {
-			c.log.LogAttrs(context.Background(), slog.LevelWarn, "prefetch failed; loads on first read",
-				slog.String("name", it.Name), slog.String("error", it.Err.Error()))
-		}
-		if perr.Unfinished {
-			c.log.LogAttrs(context.Background(), slog.LevelWarn, "prefetch unfinished; the rest loads on first read",
-				slog.String("error", perr.Cause.Error()))
-		}
+		c.logPrefetch(perr)
 		return nil
 	}
 	return perr
+}
+
+// logPrefetch logs at WARN each item a prefetch that is not required could
+// not load, by name, and whether it ran out of time.
+func (c *Cache) logPrefetch(perr *PrefetchError) {
+	for _, it := range perr.Failed {
+		c.log.LogAttrs(context.Background(), slog.LevelWarn, "prefetch failed; loads on first read",
+			slog.String("name", it.Name), slog.String("error", it.Err.Error()))
+	}
+	if perr.Unfinished {
+		c.log.LogAttrs(context.Background(), slog.LevelWarn, "prefetch unfinished; the rest loads on first read",
+			slog.String("error", perr.Cause.Error()))
+	}
 }

@@ -17,78 +17,95 @@ import (
 // are stored under the keys single reads use and returned in request order;
 // failed items are zero and listed in the [*BatchError].
 func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, error) {
-	out := make([]Secret, len(reqs))
-	var failed failures
-	fail := func(i int, err error) { failed.add(i, reqs[i].SecretID, err) }
-	var mu sync.Mutex // protects retry
-	single := func(i int) {
-		s, err := c.Secret(ctx, reqs[i])
-		if err != nil {
-			fail(i, err)
-		}
-		out[i] = s
-	}
-	byID := map[string][]int{}
+	b := &secretBatch{c: c, reqs: reqs, out: make([]Secret, len(reqs)), byID: map[string][]int{}}
 	var ids []string
 	for i, r := range reqs {
-		if !triage(c, i, r, &failed, func(e *entry) { out[i] = e.val.(Secret) }) {
+		if !triage(c, i, r, &b.failed, func(e *entry) { b.out[i] = e.val.(Secret) }) {
 			continue
 		}
 		if c.src.SecretBatch == nil || r.VersionID != "" || r.VersionStage != "" {
-			single(i)
+			b.single(ctx, i)
 			continue
 		}
-		if byID[r.SecretID] == nil {
+		if b.byID[r.SecretID] == nil {
 			ids = append(ids, r.SecretID)
 		}
-		byID[r.SecretID] = append(byID[r.SecretID], i)
+		b.byID[r.SecretID] = append(b.byID[r.SecretID], i)
 	}
 	nChunks := (len(ids) + source.MaxBatchSecrets - 1) / source.MaxBatchSecrets
-	var retry []int
 	err := c.runChunks(ctx, nChunks, func(ctx context.Context, n int) {
-		chunk := ids[n*source.MaxBatchSecrets : min((n+1)*source.MaxBatchSecrets, len(ids))]
-		var gen uint64
-		got, err := retryTransient(ctx, func() ([]source.Result[*secretsmanager.GetSecretValueOutput], error) {
-			c.stats.loads.Add(1)
-			gen = c.loads.Add(1)
-			got, err := c.src.ReadSecrets(ctx, chunk)
-			if err != nil {
-				c.stats.loadErrors.Add(1)
-			}
-			return got, err
-		})
-		now := time.Now()
-		for j, id := range chunk {
-			for _, i := range byID[id] {
-				switch {
-				case err != nil:
-					fail(i, err)
-				case got[j].Value != nil:
-					s := newSecret(got[j].Value)
-					out[i] = s
-					c.storeValue(reqs[i].key(), s, gen, now)
-				case got[j].Err != nil:
-					fail(i, got[j].Err)
-					if errors.Is(got[j].Err, ErrNotFound) {
-						c.rememberNotFound(reqs[i].key(), got[j].Err, gen, now)
-					}
-				default: // a partial ARN, say: the answer names it otherwise
-					mu.Lock()
-					retry = append(retry, i)
-					mu.Unlock()
-				}
-			}
-		}
+		b.run(ctx, ids[n*source.MaxBatchSecrets:min((n+1)*source.MaxBatchSecrets, len(ids))])
 	})
 	if err != nil {
 		for _, id := range ids {
-			for _, i := range byID[id] {
-				fail(i, err)
+			for _, i := range b.byID[id] {
+				b.fail(i, err)
 			}
 		}
 	}
-	for _, i := range retry {
-		single(i)
+	for _, i := range b.retry {
+		b.single(ctx, i)
 	}
-	return out, failed.err()
+	return b.out, b.failed.err()
+}
+
+// secretBatch is one Secrets call in progress.
+type secretBatch struct {
+	c      *Cache
+	reqs   []SecretRequest
+	out    []Secret         // each index written by one goroutine only
+	byID   map[string][]int // the items each id answers; read-only once the calls start
+	failed failures
+
+	mu    sync.Mutex // protects retry
+	retry []int      // items the batch answer did not name, to read on their own
+}
+
+func (b *secretBatch) fail(i int, err error) { b.failed.add(i, b.reqs[i].SecretID, err) }
+
+// single reads item i on its own.
+func (b *secretBatch) single(ctx context.Context, i int) {
+	s, err := b.c.Secret(ctx, b.reqs[i])
+	if err != nil {
+		b.fail(i, err)
+	}
+	b.out[i] = s
+}
+
+// run makes one BatchGetSecretValue call for ids (retried while
+// transient) and stores and hands out its answers.
+func (b *secretBatch) run(ctx context.Context, ids []string) {
+	c := b.c
+	var gen uint64
+	got, err := retryTransient(ctx, func() ([]source.Result[*secretsmanager.GetSecretValueOutput], error) {
+		c.stats.loads.Add(1)
+		gen = c.loads.Add(1)
+		got, err := c.src.ReadSecrets(ctx, ids)
+		if err != nil {
+			c.stats.loadErrors.Add(1)
+		}
+		return got, err
+	})
+	now := time.Now()
+	for j, id := range ids {
+		for _, i := range b.byID[id] {
+			switch {
+			case err != nil:
+				b.fail(i, err)
+			case got[j].Value != nil:
+				s := newSecret(got[j].Value)
+				b.out[i] = s
+				c.storeValue(b.reqs[i].key(), s, gen, now)
+			case got[j].Err != nil:
+				b.fail(i, got[j].Err)
+				if errors.Is(got[j].Err, ErrNotFound) {
+					c.rememberNotFound(b.reqs[i].key(), got[j].Err, gen, now)
+				}
+			default: // a partial ARN, say: the answer names it otherwise
+				b.mu.Lock()
+				b.retry = append(b.retry, i)
+				b.mu.Unlock()
+			}
+		}
+	}
 }
