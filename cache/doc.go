@@ -6,7 +6,7 @@
 // # Guarantee
 //
 // A cached value is returned from memory without allocation, logging or
-// locking beyond the store's own. However many goroutines ask for a missing
+// locking beyond the store's own, with one read of the monotonic clock. However many goroutines ask for a missing
 // or expired key at once, one upstream call is made (golang.org/x/sync's
 // singleflight); each caller waits on its own context and may leave without
 // failing the others; the shared call runs detached from every caller and is
@@ -17,11 +17,17 @@
 //
 // The defaults are the extension's: each answer is cached for 300 s
 // (parameters and secrets separately configurable), at most 1000 entries for
-// parameters and secrets together, least recently used evicted first. The
-// cache key holds everything that changes the answer: for a parameter the
-// name exactly as given, the version, the label and WithDecryption; for a
-// secret the id exactly as given, the version id and the version stage.
-// [WithEnv] reads the extension's nine environment variables.
+// parameters and secrets together; above that bound ristretto's admission
+// and eviction (TinyLFU, sampled LFU) decide what stays, and every entry
+// refused or evicted is counted in [Stats]. Remembered failures (not-found
+// answers, backoff) have a small budget of their own and never push a
+// value out. The cache key holds everything that changes the answer: for a
+// parameter the name exactly as given, the version, the label and
+// WithDecryption; for a secret the id exactly as given, the version id and
+// the version stage; for a path the path, Recursive and WithDecryption.
+// [WithEnv] reads the extension's nine environment variables; an explicit
+// option wins over it whatever their order. Without [WithLogger] the cache
+// logs to slog.Default() at WARN and above.
 //
 // Beyond the extension, each with an option and a documented default:
 // refresh-ahead ([WithRefreshAhead]), bounded stale-on-error ([WithMaxStale]),
@@ -42,6 +48,16 @@
 //
 // [Parameter] and [Secret] redact their values in String, GoString, Format
 // and LogValue; errors and log records carry names and AWS error codes only.
+//
+// # Layout
+//
+// read.go holds the reads and the hit path; flight.go the shared load;
+// policy.go the failure policy (stale, backoff, not-found, refresh-ahead)
+// with its event trace; store.go the ristretto store and the failure
+// budget; kind.go the one description of each kind of read (parameter,
+// secret, path); batch.go, secretbatch.go and batchrun.go the batch reads;
+// sdk.go the SDK-shaped adapter; typed.go and reference.go the typed
+// values. Package source builds every AWS request and reads every answer.
 //
 // A [Cache] is safe for concurrent use. Call [Cache.Close] when done with it.
 package cache

@@ -9,11 +9,20 @@
 // wire-level fake in package sourcetest. [Clients] bundles them; [New] builds
 // it from an aws.Config without any I/O.
 //
-// Upstream errors are classified by [Classify] into an [*Error] that matches
-// one of the sentinels [ErrNotFound], [ErrAccessDenied], [ErrThrottled],
-// [ErrInvalid] or [ErrUnavailable] with errors.Is and still unwraps to the
-// SDK's typed error (for example *types.ParameterNotFound) with errors.As.
-// Error messages carry names and AWS error codes, never values.
+// [Clients] also makes the calls themselves, so that no other package builds
+// an AWS request or reads an AWS answer: [Clients.ReadParameter],
+// [Clients.ReadParameters] (GetParameters, matched to the names asked),
+// [Clients.ReadPath] (GetParametersByPath, every page),
+// [Clients.ReadSecret] and [Clients.ReadSecrets] (BatchGetSecretValue).
+//
+// Upstream errors, of single calls and of batch items alike, are classified
+// with one table by [Classify] into an [*Error] that matches one of the
+// sentinels [ErrNotFound], [ErrAccessDenied], [ErrThrottled], [ErrInvalid],
+// [ErrUnavailable] or [ErrConfig] with errors.Is and still unwraps to the
+// cause (for example *types.ParameterNotFound, or the *net.OpError of a
+// refused connection) with errors.As. Error messages carry the operation,
+// the name, the kind and the cause's own words (AWS's code and message, the
+// dial error with host and port, a custom client's text), never a value.
 //
 // The Clients of [New] route reads by region: a parameter or secret ARN of
 // another region than the config's is read through clients of that region,
