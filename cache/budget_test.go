@@ -15,6 +15,8 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/parsec-go/parsec/source"
 )
 
 // missingFake answers ParameterNotFound, in the SDK's full error chain, for
@@ -77,9 +79,15 @@ func TestRememberedNotFoundIsCompact(t *testing.T) {
 	_, err := c.Parameter(ctx, req) // answered from memory
 	var pnf *ssmtypes.ParameterNotFound
 	var op *smithy.OperationError
-	if !errors.Is(err, ErrNotFound) || !errors.As(err, &pnf) || errors.As(err, &op) || f.callsFor("/missing/x") != 1 {
-		t.Fatalf("remembered error = %v (OperationError kept: %v); want ErrNotFound, *types.ParameterNotFound, no SDK chain, 1 upstream call",
-			err, errors.As(err, &op))
+	var se *source.Error
+	if !errors.Is(err, ErrNotFound) || !errors.As(err, &pnf) || !errors.As(err, &op) || f.callsFor("/missing/x") != 1 {
+		t.Fatalf("remembered error = %v; want ErrNotFound, *types.ParameterNotFound, *smithy.OperationError, 1 upstream call", err)
+	}
+	if !errors.As(err, &se) || se.Err == nil || !errors.As(se.Err, &op) {
+		t.Fatalf("remembered error = %v; want a source.Error", err)
+	}
+	if _, full := op.Err.(*smithyhttp.ResponseError); !full || op.Err.(*smithyhttp.ResponseError).Response.Header != nil {
+		t.Errorf("remembered error keeps the response's headers: %+v", op.Err)
 	}
 	if want := `GetParameter "/missing/x": not found: ParameterNotFound: Parameter /missing/x not found`; err.Error() != want {
 		t.Errorf("remembered error = %q; want %q", err, want)

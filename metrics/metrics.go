@@ -82,8 +82,9 @@ var descriptions = map[string]string{
 	"Coalesced":      "Reads that waited for another reader's upstream call.",
 	"StaleServes":    "Reads answered with a value past its TTL because the upstream failed.",
 	"RefreshesAhead": "Background reloads started before an entry's TTL ended.",
-	"Evictions":      "Entries dropped to stay within the entry limit.",
-	"Dropped":        "Entries the store refused (expected 0).",
+	"Evictions":      "Entries the store evicted to admit another, at its limit.",
+	"Rejected":       "New entries the store's admission policy refused, at its limit.",
+	"Dropped":        "Writes the store refused because its buffer was full (expected 0).",
 	"Entries":        "Entries held now, values and remembered failures.",
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
 
@@ -78,8 +79,10 @@ func New(optFns ...func(*Cache)) (*Cache, error) {
 	if size <= 0 {
 		size = DefaultMaxCacheSize
 	}
+	// The library this replaces logs nothing; parsec's cache would log
+	// upstream failures to slog.Default() at WARN.
 	values, err := cache.New(source.Clients{Secret: c.Client},
-		cache.WithSecretTTL(time.Duration(ttl)), cache.WithMaxEntries(size))
+		cache.WithSecretTTL(time.Duration(ttl)), cache.WithMaxEntries(size), cache.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		return nil, fmt.Errorf("secretcache: %w", err)
 	}

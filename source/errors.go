@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
@@ -89,27 +90,46 @@ func (e *Error) Unwrap() []error { return []error{e.Kind, e.Err} }
 // throttling and unavailability.
 func (e *Error) Transient() bool { return e.Kind == ErrThrottled || e.Kind == ErrUnavailable }
 
-// Compact returns a copy of e that keeps its op, name, code, message and
-// kind but not the SDK's error chain (several KiB per error, with the
-// request and response): the cause becomes a small error of the service's
-// type for the not-found codes, so errors.As still finds
-// *types.ParameterNotFound and the others, and a *smithy.GenericAPIError or
-// plain text otherwise. The cache keeps remembered failures in this form.
+// Compact returns a copy of e that keeps what its message says and what
+// errors.Is and errors.As find, but not the SDK's error chain, which holds
+// the request and the response with their headers (several KiB): the cause
+// becomes an error of the service's type for the not-found codes (so
+// errors.As still finds *types.ParameterNotFound and the others), a
+// *smithy.GenericAPIError for other codes, or plain text; inside a small
+// *smithy.OperationError and response error with the same operation,
+// status and request id when e's cause had them, so its text is the SDK's.
+// The cache keeps remembered failures in this form.
 func (e *Error) Compact() *Error {
 	c := *e
 	msg := aws.String(e.Message)
+	var cause error
 	switch e.Code {
 	case "ParameterNotFound":
-		c.Err = &ssmtypes.ParameterNotFound{Message: msg}
+		cause = &ssmtypes.ParameterNotFound{Message: msg}
 	case "ParameterVersionNotFound":
-		c.Err = &ssmtypes.ParameterVersionNotFound{Message: msg}
+		cause = &ssmtypes.ParameterVersionNotFound{Message: msg}
 	case "ResourceNotFoundException":
-		c.Err = &smtypes.ResourceNotFoundException{Message: msg}
+		cause = &smtypes.ResourceNotFoundException{Message: msg}
 	case "":
-		c.Err = errors.New(e.Message)
+		cause = errors.New(e.Message)
 	default:
-		c.Err = &smithy.GenericAPIError{Code: e.Code, Message: e.Message}
+		cause = &smithy.GenericAPIError{Code: e.Code, Message: e.Message}
 	}
+	var resp *smithyhttp.ResponseError
+	if errors.As(e.Err, &resp) && resp.Response != nil && resp.Response.Response != nil {
+		small := &smithyhttp.ResponseError{Err: cause,
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: resp.HTTPStatusCode()}}}
+		cause = small
+		var aws *awshttp.ResponseError
+		if errors.As(e.Err, &aws) {
+			cause = &awshttp.ResponseError{ResponseError: small, RequestID: aws.RequestID}
+		}
+	}
+	var op *smithy.OperationError
+	if errors.As(e.Err, &op) {
+		cause = &smithy.OperationError{ServiceID: op.ServiceID, OperationName: op.OperationName, Err: cause}
+	}
+	c.Err = cause
 	return &c
 }
 

@@ -93,14 +93,24 @@ func TestBatchItemsAndSingleCallsAgree(t *testing.T) {
 }
 
 // A compact error keeps what the message says and what errors.Is and
-// errors.As find, without the SDK's chain.
+// errors.As find, without the SDK's request and response.
 func TestCompact(t *testing.T) {
-	e := Classify("GetSecretValue", "s", apiError(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")).(*Error)
+	full := &smithy.OperationError{ServiceID: "Secrets Manager", OperationName: "GetSecretValue", Err: &smithyhttp.ResponseError{
+		Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 400, Header: http.Header{"X-Big": {strings.Repeat("h", 4096)}}}},
+		Err:      &smtypes.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret.")}}}
+	e := Classify("GetSecretValue", "s", full).(*Error)
 	c := e.Compact()
 	var rnf *smtypes.ResourceNotFoundException
 	var op *smithy.OperationError
-	if c.Error() != e.Error() || !errors.Is(c, ErrNotFound) || !errors.As(c, &rnf) || errors.As(c, &op) {
-		t.Errorf("Compact() = %v; want %v, ErrNotFound, *ResourceNotFoundException, no OperationError", c, e)
+	if c.Error() != e.Error() || !errors.Is(c, ErrNotFound) || !errors.As(c, &rnf) || !errors.As(c, &op) {
+		t.Fatalf("Compact() = %v; want %v, ErrNotFound, *ResourceNotFoundException, *smithy.OperationError", c, e)
+	}
+	if op.Error() != full.Error() {
+		t.Errorf("compact OperationError says %q; want the SDK's %q", op, full)
+	}
+	var cre *smithyhttp.ResponseError
+	if !errors.As(c, &cre) || cre.HTTPStatusCode() != 400 || cre.Response.Header != nil {
+		t.Errorf("compact response error = %+v; want status 400 and no headers", cre)
 	}
 }
 
