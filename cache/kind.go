@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"hash/maphash"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -132,18 +133,21 @@ func flags(k key) byte {
 // mixed with the others. It does not allocate. Distinct keys may collide;
 // every lookup compares the full key stored in the entry.
 func hash(seed maphash.Seed, k *key) uint64 {
+	// maphash's outputs are uniform already: rotating each by its own
+	// amount keeps the fields apart, and one final mix spreads the small
+	// fields (version, kind, flags) over every bit.
 	h := maphash.String(seed, k.name)
 	if k.label != "" {
-		h ^= mix(maphash.String(seed, k.label) + 0x9e3779b97f4a7c15)
+		h ^= bits.RotateLeft64(maphash.String(seed, k.label), 16)
 	}
 	if k.stage != "" {
-		h ^= mix(maphash.String(seed, k.stage) + 0x2545f4914f6cdd1d)
+		h ^= bits.RotateLeft64(maphash.String(seed, k.stage), 32)
 	}
 	if k.versionID != "" {
-		h ^= mix(maphash.String(seed, k.versionID) + 0xc2b2ae3d27d4eb4f)
+		h ^= bits.RotateLeft64(maphash.String(seed, k.versionID), 48)
 	}
 	extra := uint64(k.version)<<10 | uint64(k.kind)<<2 | uint64(flags(*k))
-	return mix(h ^ mix(extra+0x165667b19e3779f9))
+	return mix(h ^ extra*0x9e3779b97f4a7c15)
 }
 
 // mix is splitmix64's finaliser: every input bit affects every output bit.
