@@ -102,12 +102,7 @@ func (in *batchGetSecretValueInput) serve(s *Server) (any, error) {
 	case in.MaxResults != nil && len(in.Filters) == 0:
 		return nil, errorf("InvalidParameterException", "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")
 	}
-	type entryError struct{ ErrorCode, Message, SecretId string }
-	out := struct {
-		Errors       []entryError
-		NextToken    string `json:",omitempty"`
-		SecretValues []secretValueJSON
-	}{Errors: []entryError{}, SecretValues: []secretValueJSON{}}
+	out := batchOut{Errors: []entryError{}, SecretValues: []secretValueJSON{}}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range in.SecretIdList {
@@ -125,7 +120,21 @@ func (in *batchGetSecretValueInput) serve(s *Server) (any, error) {
 	if len(in.Filters) == 0 {
 		return out, nil
 	}
-	// Filters: only the key "name" (prefix match, as AWS) is supported.
+	return s.filterSecretsLocked(in, out)
+}
+
+// batchOut is BatchGetSecretValue's answer.
+type batchOut = struct {
+	Errors       []entryError
+	NextToken    string `json:",omitempty"`
+	SecretValues []secretValueJSON
+}
+
+type entryError struct{ ErrorCode, Message, SecretId string }
+
+// filterSecretsLocked answers a BatchGetSecretValue by filters: only the
+// key "name" (prefix match, as AWS) is supported.
+func (s *Server) filterSecretsLocked(in *batchGetSecretValueInput, out batchOut) (any, error) {
 	limit := 20
 	if in.MaxResults != nil {
 		if limit = *in.MaxResults; limit < 1 || limit > 20 {

@@ -130,20 +130,8 @@ func (s *Server) putLocked(a putArgs) (int64, *apiError) {
 	if e := s.validName(a.name, a.seeding); e != nil {
 		return 0, e
 	}
-	if a.value == "" {
-		return 0, errorf("ValidationException", "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.")
-	}
-	switch a.tier {
-	case "", "Standard", "Intelligent-Tiering":
-		if !a.seeding && len(a.value) > maxStandardValue {
-			return 0, errorf("ValidationException", "Standard tier parameters support a maximum parameter value of %d characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.", maxStandardValue)
-		}
-	case "Advanced":
-	default:
-		return 0, errorf("ValidationException", "1 validation error detected: Value '%s' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Advanced, Intelligent-Tiering, Standard]", a.tier)
-	}
-	if len(a.value) > maxAdvancedValue {
-		return 0, errorf("ValidationException", "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length less than or equal to %d.", maxAdvancedValue)
+	if e := a.checkValue(); e != nil {
+		return 0, e
 	}
 	key := paramKey(a.name)
 	p := s.params[key]
@@ -154,38 +142,8 @@ func (s *Server) putLocked(a putArgs) (int64, *apiError) {
 			return 0, errorf("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
 		}
 	}
-	switch {
-	case a.typ == "" && prev != nil:
-		a.typ = prev.typ
-	case a.typ == "" && a.seeding:
-		a.typ = "String"
-	case a.typ == "":
-		return 0, errorf("ValidationException", "A parameter type is required when you create a parameter.")
-	case a.typ != "String" && a.typ != "StringList" && a.typ != "SecureString":
-		return 0, errorf("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]", a.typ)
-	}
-	switch a.dataType {
-	case "":
-		a.dataType = "text"
-		if prev != nil {
-			a.dataType = prev.dataType
-		}
-	case "text", "aws:ec2:image", "aws:ssm:integration":
-	default:
-		return 0, errorf("ValidationException", "The following data type is not supported: %s (Data type names are all lowercase.)", a.dataType)
-	}
-	if a.typ == "SecureString" && a.keyID == "" {
-		a.keyID = "alias/aws/ssm"
-	} else if a.typ != "SecureString" {
-		a.keyID, a.cipher = "", ""
-	}
-	for _, l := range a.labels {
-		if !validLabel(l) {
-			return 0, errorf("ValidationException", "invalid label %q", l)
-		}
-	}
-	if len(a.labels) > maxLabelsPerVer {
-		return 0, errorf("ParameterVersionLabelLimitExceeded", "A parameter version can have maximum %d labels.", maxLabelsPerVer)
+	if e := a.complete(prev); e != nil {
+		return 0, e
 	}
 	if p == nil {
 		p = &parameter{name: a.name}
@@ -195,6 +153,76 @@ func (s *Server) putLocked(a putArgs) (int64, *apiError) {
 		}
 		p.versions = slices.Delete(p.versions, 0, 1)
 	}
+	pv := s.newVersion(p, prev, a)
+	p.versions = append(p.versions, pv)
+	s.params[key] = p
+	for _, l := range a.labels {
+		s.moveLabel(p, pv, l)
+	}
+	return pv.version, nil
+}
+
+// checkValue applies SSM's rules on the value and the tier.
+func (a *putArgs) checkValue() *apiError {
+	if a.value == "" {
+		return errorf("ValidationException", "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.")
+	}
+	switch a.tier {
+	case "", "Standard", "Intelligent-Tiering":
+		if !a.seeding && len(a.value) > maxStandardValue {
+			return errorf("ValidationException", "Standard tier parameters support a maximum parameter value of %d characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.", maxStandardValue)
+		}
+	case "Advanced":
+	default:
+		return errorf("ValidationException", "1 validation error detected: Value '%s' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Advanced, Intelligent-Tiering, Standard]", a.tier)
+	}
+	if len(a.value) > maxAdvancedValue {
+		return errorf("ValidationException", "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length less than or equal to %d.", maxAdvancedValue)
+	}
+	return nil
+}
+
+// complete fills the type, data type and key from prev (the latest
+// version, or nil) as SSM does, and checks them and the labels.
+func (a *putArgs) complete(prev *paramVersion) *apiError {
+	switch {
+	case a.typ == "" && prev != nil:
+		a.typ = prev.typ
+	case a.typ == "" && a.seeding:
+		a.typ = "String"
+	case a.typ == "":
+		return errorf("ValidationException", "A parameter type is required when you create a parameter.")
+	case a.typ != "String" && a.typ != "StringList" && a.typ != "SecureString":
+		return errorf("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]", a.typ)
+	}
+	switch a.dataType {
+	case "":
+		a.dataType = "text"
+		if prev != nil {
+			a.dataType = prev.dataType
+		}
+	case "text", "aws:ec2:image", "aws:ssm:integration":
+	default:
+		return errorf("ValidationException", "The following data type is not supported: %s (Data type names are all lowercase.)", a.dataType)
+	}
+	if a.typ == "SecureString" && a.keyID == "" {
+		a.keyID = "alias/aws/ssm"
+	} else if a.typ != "SecureString" {
+		a.keyID, a.cipher = "", ""
+	}
+	for _, l := range a.labels {
+		if !validLabel(l) {
+			return errorf("ValidationException", "invalid label %q", l)
+		}
+	}
+	if len(a.labels) > maxLabelsPerVer {
+		return errorf("ParameterVersionLabelLimitExceeded", "A parameter version can have maximum %d labels.", maxLabelsPerVer)
+	}
+	return nil
+}
+
+// newVersion builds the version a puts after prev (nil for the first).
+func (s *Server) newVersion(p *parameter, prev *paramVersion, a putArgs) *paramVersion {
 	pv := &paramVersion{
 		version: 1, value: a.value, typ: a.typ, dataType: a.dataType, keyID: a.keyID,
 		tier: a.tier, modified: msUTC(a.modified),
@@ -214,12 +242,7 @@ func (s *Server) putLocked(a putArgs) (int64, *apiError) {
 			pv.cipher = s.ciphertext(p.name, pv.version, pv.keyID, pv.value)
 		}
 	}
-	p.versions = append(p.versions, pv)
-	s.params[key] = p
-	for _, l := range a.labels {
-		s.moveLabel(p, pv, l)
-	}
-	return pv.version, nil
+	return pv
 }
 
 // moveLabel attaches label to pv, removing it from p's other versions.

@@ -104,35 +104,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		abort(w)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	target := r.Header.Get("X-Amz-Target")
-	spec, known := operations[target]
-	op := spec.op
-	if !known {
-		op = target[strings.LastIndexByte(target, '.')+1:]
-	}
-	var req request
-	var names []string
-	var failure *apiError
-	switch {
-	case !known:
-		failure = errorf("UnknownOperationException", "unknown operation %q", target)
-	case err != nil:
-		failure = errorf("SerializationException", "request body too large or unreadable")
-	case r.Method != http.MethodPost:
-		failure = errorf("UnknownOperationException", "method %s is not supported", r.Method)
-	default:
-		req = spec.new()
-		if len(strings.TrimSpace(string(body))) > 0 {
-			if err := json.Unmarshal(body, req); err != nil {
-				failure = serializationError(err)
-				req = nil
-			}
-		}
-		if req != nil {
-			names = req.names()
-		}
-	}
+	op, req, names, failure := decodeCall(w, r)
 	s.count(op, names)
 	if d := s.latency(); d > 0 && !s.wait(r, d) {
 		abort(w)
@@ -158,6 +130,38 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeJSON(w, http.StatusOK, out)
+}
+
+// decodeCall reads the call r makes: the operation's name, its decoded
+// request and the names it reads, or why it cannot be served.
+func decodeCall(w http.ResponseWriter, r *http.Request) (op string, req request, names []string, failure *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	target := r.Header.Get("X-Amz-Target")
+	spec, known := operations[target]
+	op = spec.op
+	if !known {
+		op = target[strings.LastIndexByte(target, '.')+1:]
+	}
+	switch {
+	case !known:
+		failure = errorf("UnknownOperationException", "unknown operation %q", target)
+	case err != nil:
+		failure = errorf("SerializationException", "request body too large or unreadable")
+	case r.Method != http.MethodPost:
+		failure = errorf("UnknownOperationException", "method %s is not supported", r.Method)
+	default:
+		req = spec.new()
+		if len(strings.TrimSpace(string(body))) > 0 {
+			if err := json.Unmarshal(body, req); err != nil {
+				failure = serializationError(err)
+				req = nil
+			}
+		}
+		if req != nil {
+			names = req.names()
+		}
+	}
+	return op, req, names, failure
 }
 
 // serializationError describes a body that is not the operation's JSON.
