@@ -68,7 +68,9 @@ func StartSidecar(ctx context.Context, bin, upstream string, extraEnv ...string)
 		for sc.Scan() {
 			var line struct{ Msg, Addr string }
 			if !sent && json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "parsecd: serving" {
-				addr <- line.Addr
+				// "127.0.0.1:PORT [::1]:PORT": the IPv4 listener comes first.
+				first, _, _ := strings.Cut(line.Addr, " ")
+				addr <- first
 				sent = true
 			}
 		}
