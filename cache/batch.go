@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -21,8 +20,13 @@ const batchConcurrency = 4
 // [*BatchError]. Duplicate requests are fetched once. Without a
 // ParametersGetter in the source, items are read one by one.
 //
-// A chunk that fails with throttling or unavailability is tried again with
-// full jitter until it succeeds or ctx ends (bounded by the load timeout).
+// A chunk that fails with throttling or a server error is tried again with
+// full jitter within a budget that ends before ctx's deadline (and the load
+// timeout); one that gets no answer (connection refused, a hang) is not.
+// An item whose call failed gets what a single read of it would: the stale
+// value in memory within its bound, with no error for that item, else the
+// error; the key backs off as after a single read's failure, and while it
+// backs off the batch answers the item from memory without calling SSM.
 // Batch calls do not join the shared call of a single read of the same key
 // in flight at that moment: the two may both reach SSM, and the later
 // answer wins. Not-found names are remembered like single reads' (negative
@@ -111,22 +115,30 @@ func (b *paramBatch) run(ctx context.Context, ch paramChunk) {
 		}
 		return res, err
 	})
-	now := time.Now()
+	a := c.answers(gen, time.Now())
 	ch.each(func(j, i int) {
-		switch {
-		case err != nil:
-			b.fail(i, err)
-		case res[j].Err != nil:
-			b.fail(i, res[j].Err)
-			if errors.Is(res[j].Err, ErrNotFound) {
-				c.rememberNotFound(b.reqs[i].key(), res[j].Err, gen, now)
-			}
-		default:
-			p := newParameter(res[j].Value)
-			b.out[i] = p
-			c.storeValue(b.reqs[i].key(), p, gen, now)
+		c.stats.misses.Add(1)
+		ierr := err
+		if ierr == nil {
+			ierr = res[j].Err
 		}
+		if ierr != nil {
+			b.settle(a, i, ierr)
+			return
+		}
+		b.out[i] = a.value(b.reqs[i].key(), newParameter(res[j].Value)).val.(Parameter)
 	})
+}
+
+// settle answers item i, whose upstream answer was err, with its stale
+// value or fails it.
+func (b *paramBatch) settle(a *answers, i int, err error) {
+	r := b.reqs[i]
+	if e, err := a.failed(r.key(), r.Refresh, err); err != nil {
+		b.fail(i, err)
+	} else {
+		b.out[i] = e.val.(Parameter)
+	}
 }
 
 // paramChunk is the names of one GetParameters call and the items each

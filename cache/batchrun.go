@@ -3,12 +3,15 @@ package cache
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/parsec-go/parsec/source"
 )
@@ -54,27 +57,57 @@ func (e *BatchError) Unwrap() []error {
 	return errs
 }
 
-// Batch calls that fail with a transient error are tried again, with full
-// jitter, until they succeed or their context ends: a fleet of environments
-// cold-starting together then spreads its calls over the account's quota
-// instead of failing after the SDK's three attempts.
+// Batch calls that fail with throttling or a server error (5xx) are tried
+// again, with full jitter, within a budget that ends before the caller's
+// deadline: a fleet of environments cold-starting together then spreads its
+// calls over the account's quota instead of failing after the SDK's three
+// attempts, and the caller still gets the stale values in memory, or the
+// error, before its own deadline. A call that got no answer at all
+// (connection refused or reset, a DNS failure, a hang cut off by the
+// budget) is not retried: the upstream is down, and the items fall back to
+// their stale values at once, as single reads do.
 const (
 	retryBase = 50 * time.Millisecond
 	retryCap  = time.Second
+	// budgetShare is the share of the time left before the caller's
+	// deadline that a batch read's upstream calls may use; the rest is
+	// left for answering with stale values.
+	budgetShare = 0.8
 )
 
+// retryable reports whether a batch call that failed with err is worth
+// trying again: throttling, or an answer from the service with a server
+// error status. Transport failures are not.
+func retryable(err error) bool {
+	var se *source.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Kind {
+	case source.ErrThrottled:
+		return true
+	case source.ErrUnavailable:
+		var resp *smithyhttp.ResponseError
+		return se.Code != "" || errors.As(err, &resp) && resp.HTTPStatusCode() >= 500
+	}
+	return false
+}
+
 // retryTransient calls fn until it returns something other than a
-// transient error or ctx ends, pausing a random time between zero and
-// min(retryCap, retryBase·2ⁿ) before the n-th retry. It returns fn's last
-// result.
+// [retryable] error, or until the next pause, a random time between zero
+// and min(retryCap, retryBase·2ⁿ) before the n-th retry, would end after
+// ctx's deadline or ctx ends during it. It returns fn's last result.
 func retryTransient[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	for n := 0; ; n++ {
 		v, err := fn()
-		if err == nil || !source.IsTransient(err) {
+		if err == nil || !retryable(err) {
 			return v, err
 		}
-		pause := min(retryCap, retryBase<<min(n, 10))
-		t := time.NewTimer(rand.N(pause) + 1)
+		pause := rand.N(min(retryCap, retryBase<<min(n, 10))) + 1
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= pause {
+			return v, err
+		}
+		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -84,9 +117,21 @@ func retryTransient[T any](ctx context.Context, fn func() (T, error)) (T, error)
 	}
 }
 
-// runChunks runs fn for chunks 0..n-1, a few at a time, on a context that
-// ends with the caller's, with Close, or after the load timeout. It returns
-// ErrClosed, running nothing, after Close.
+// budget returns a context for a batch read's upstream calls: it ends with
+// ctx, with Close, after the load timeout, or once budgetShare of the time
+// left before ctx's deadline has passed, whichever comes first.
+func (c *Cache) budget(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := c.cfg.loadTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Duration(float64(time.Until(dl))*budgetShare))
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	stop := context.AfterFunc(c.ctx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// runChunks runs fn for chunks 0..n-1, a few at a time, on the context
+// [Cache.budget] gives. It returns ErrClosed, running nothing, after Close.
 func (c *Cache) runChunks(ctx context.Context, n int, fn func(ctx context.Context, i int)) error {
 	if n == 0 {
 		return nil
@@ -95,10 +140,8 @@ func (c *Cache) runChunks(ctx context.Context, n int, fn func(ctx context.Contex
 		return ErrClosed
 	}
 	defer c.wg.Done()
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.loadTimeout)
+	ctx, cancel := c.budget(ctx)
 	defer cancel()
-	stop := context.AfterFunc(c.ctx, cancel)
-	defer stop()
 	sem := make(chan struct{}, batchConcurrency)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -151,12 +194,14 @@ func (r ParameterRequest) id() string   { return r.Name }
 func (r SecretRequest) forced() bool    { return r.Refresh }
 func (r SecretRequest) id() string      { return r.SecretID }
 
-// triage answers item i of a batch from a fresh entry (handing it to use)
-// or fails it when it is invalid, and reports whether it still needs an
-// upstream call.
+// triage answers item i of a batch from a fresh entry (handing it to use),
+// fails it when it is invalid, or, while its key backs off after repeated
+// failures, answers it as a single read would (the stale value within its
+// bound, else the remembered error) without an upstream call. It reports
+// whether the item still needs an upstream call.
 func triage[R batchRequest](c *Cache, i int, req R, f *failures, use func(*entry)) bool {
+	k := req.key()
 	if !req.forced() {
-		k := req.key()
 		if e := c.fresh(&k); e != nil {
 			if e.err != nil {
 				f.add(i, req.id(), e.err)
@@ -170,5 +215,79 @@ func triage[R batchRequest](c *Cache, i int, req R, f *failures, use func(*entry
 		f.add(i, req.id(), err)
 		return false
 	}
-	return true
+	if req.forced() {
+		return true
+	}
+	now := time.Now()
+	cur := c.store.current(k)
+	if cur == nil || !now.Before(cur.retryAt) || !now.Before(cur.staleUntil) {
+		return true
+	}
+	c.stats.misses.Add(1)
+	if cur.err != nil {
+		f.add(i, req.id(), cur.err)
+		return false
+	}
+	c.serveStale(cur, now)
+	use(cur)
+	return false
+}
+
+// itemAnswer is what one key of a batch call got: its entry, or the error
+// for its items.
+type itemAnswer struct {
+	e   *entry
+	err error
+}
+
+// answers settles the items of one batch call once per key, so that a key
+// requested twice is stored, or counted as failed, once. It is used by one
+// goroutine.
+type answers struct {
+	c   *Cache
+	gen uint64    // the number of the call's answer
+	now time.Time // when it arrived
+	m   map[key]itemAnswer
+}
+
+func (c *Cache) answers(gen uint64, now time.Time) *answers {
+	return &answers{c: c, gen: gen, now: now, m: map[key]itemAnswer{}}
+}
+
+// value stores v under k and returns its entry.
+func (a *answers) value(k key, v any) *entry {
+	if r, ok := a.m[k]; ok {
+		return r.e
+	}
+	e := &entry{key: k, val: v, gen: a.gen}
+	a.c.stamp(e, a.now)
+	a.c.put(e, nil)
+	a.m[k] = itemAnswer{e: e}
+	return e
+}
+
+// failed decides, as a single read's failed load does (see Cache.failed),
+// what an item whose upstream answer was err gets: the stale value in
+// memory within its bound (counted as a stale serve), or an error, after
+// remembering a not-found or backing the key off. force is the item's
+// Refresh.
+func (a *answers) failed(k key, force bool, err error) (*entry, error) {
+	if r, ok := a.m[k]; ok {
+		return r.e, r.err
+	}
+	c := a.c
+	var r itemAnswer
+	switch e, ferr := c.failed(k, c.store.current(k), a.gen, err, force, a.now); {
+	case c.ctx.Err() != nil:
+		r.err = ErrClosed
+	case ferr != nil:
+		r.err = ferr
+	case e == nil || e.val == nil:
+		r.err = err
+	default:
+		c.serveStale(e, a.now)
+		r.e = e
+	}
+	a.m[k] = r
+	return r.e, r.err
 }

@@ -21,12 +21,13 @@ var (
 // the cache. in.Name may carry a selector (":3", ":label"). Each call
 // returns a new output the caller may change. Calls with optFns bypass the
 // cache and go to the upstream client with them, since an option can change
-// the answer (a region, an endpoint). Errors unwrap to the SDK's.
+// the answer (a region, an endpoint); they count in [Stats.Bypassed]. Errors unwrap to the SDK's.
 func (c *Cache) GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
 	if in == nil {
 		return nil, &RequestError{Field: "input", Rule: "must not be nil"}
 	}
 	if len(optFns) > 0 {
+		c.stats.bypassed.Add(1)
 		if c.src.Parameter == nil {
 			return nil, ErrNoSource
 		}
@@ -48,6 +49,7 @@ func (c *Cache) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecret
 		return nil, &RequestError{Field: "input", Rule: "must not be nil"}
 	}
 	if len(optFns) > 0 {
+		c.stats.bypassed.Add(1)
 		if c.src.Secret == nil {
 			return nil, ErrNoSource
 		}

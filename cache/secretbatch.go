@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -15,7 +14,8 @@ import (
 // for the current version (no VersionID or VersionStage) are fetched with
 // BatchGetSecretValue, twenty ids per call, the others one by one. Results
 // are stored under the keys single reads use and returned in request order;
-// failed items are zero and listed in the [*BatchError].
+// failed items are zero and listed in the [*BatchError]. Retries, stale
+// values and backoff are as for [Cache.Parameters].
 func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, error) {
 	b := &secretBatch{c: c, reqs: reqs, out: make([]Secret, len(reqs)), byID: map[string][]int{}}
 	var ids []string
@@ -86,26 +86,35 @@ func (b *secretBatch) run(ctx context.Context, ids []string) {
 		}
 		return got, err
 	})
-	now := time.Now()
+	a := c.answers(gen, time.Now())
 	for j, id := range ids {
 		for _, i := range b.byID[id] {
+			k := b.reqs[i].key()
 			switch {
 			case err != nil:
-				b.fail(i, err)
+				b.settle(a, i, err)
 			case got[j].Value != nil:
-				s := newSecret(got[j].Value)
-				b.out[i] = s
-				c.storeValue(b.reqs[i].key(), s, gen, now)
+				b.out[i] = a.value(k, newSecret(got[j].Value)).val.(Secret)
 			case got[j].Err != nil:
-				b.fail(i, got[j].Err)
-				if errors.Is(got[j].Err, ErrNotFound) {
-					c.rememberNotFound(b.reqs[i].key(), got[j].Err, gen, now)
-				}
+				b.settle(a, i, got[j].Err)
 			default: // a partial ARN, say: the answer names it otherwise
 				b.mu.Lock()
 				b.retry = append(b.retry, i)
 				b.mu.Unlock()
+				continue // the single read counts it
 			}
+			c.stats.misses.Add(1)
 		}
+	}
+}
+
+// settle answers item i, whose upstream answer was err, with its stale
+// value or fails it.
+func (b *secretBatch) settle(a *answers, i int, err error) {
+	r := b.reqs[i]
+	if e, err := a.failed(r.key(), r.Refresh, err); err != nil {
+		b.fail(i, err)
+	} else {
+		b.out[i] = e.val.(Secret)
 	}
 }

@@ -6,19 +6,57 @@ import (
 )
 
 // Stats is a snapshot of a cache's counters since [New].
+//
+// Every read of a key counts once, whatever its path: a single read
+// ([Cache.Parameter], [Cache.Secret], the typed reads), each item of a batch
+// read ([Cache.Parameters], [Cache.Secrets], [Cache.Prefetch], the SDK-shaped
+// batch calls of package sdkcache), a path listing ([Cache.ParametersByPath],
+// one read of the path's key) and an SDK-shaped call ([Cache.GetParameter],
+// [Cache.GetSecretValue]) is a hit, a negative hit or a miss; an SDK-shaped
+// call that bypasses the cache is counted in Bypassed instead. Upstream
+// calls are counted apart from reads: a batch call answers up to ten or
+// twenty misses with one load.
 type Stats struct {
-	Hits           uint64 // reads answered from memory
-	NegativeHits   uint64 // reads answered by a remembered not-found or backoff error
-	Misses         uint64 // reads that needed more than the hit path
-	Loads          uint64 // upstream calls made
-	LoadErrors     uint64 // upstream calls that failed (or panicked)
-	Coalesced      uint64 // reads that waited for another reader's upstream call
-	StaleServes    uint64 // reads answered with a value past its TTL because the upstream failed
-	RefreshesAhead uint64 // background reloads started before an entry's TTL ended
-	Evictions      uint64 // entries the store evicted to admit another, at its limit
-	Rejected       uint64 // new entries the store's admission policy refused, at its limit
-	Dropped        uint64 // writes the store refused because its buffer was full (expected 0; a test watches it)
-	Entries        int    // entries held now, values and remembered failures
+	// Hits counts reads answered from a fresh value in memory, with no
+	// upstream call.
+	Hits uint64
+	// NegativeHits counts reads answered from memory by a remembered
+	// not-found or backoff error, with no upstream call.
+	NegativeHits uint64
+	// Misses counts reads that needed more than the hit path: an upstream
+	// call of their own or shared, a batch call, or an answer from a stale
+	// value or a backoff error while their key backs off.
+	Misses uint64
+	// Loads counts upstream calls made: one per single load, per batch or
+	// path call (each retry too).
+	Loads uint64
+	// LoadErrors counts upstream calls that failed (or panicked).
+	LoadErrors uint64
+	// Coalesced counts reads that waited for another reader's upstream call
+	// instead of making their own.
+	Coalesced uint64
+	// StaleServes counts reads (single reads and batch items) answered with
+	// a value past its TTL because the upstream failed or the key backs off.
+	StaleServes uint64
+	// RefreshesAhead counts background reloads started before an entry's
+	// TTL ended.
+	RefreshesAhead uint64
+	// Bypassed counts SDK-shaped calls ([Cache.GetParameter],
+	// [Cache.GetSecretValue]) given option functions, which skip the cache
+	// and go to the upstream client: neither hits nor misses.
+	Bypassed uint64
+	// Evictions counts entries the store evicted to admit another, at its
+	// limit.
+	Evictions uint64
+	// Rejected counts new entries the store's admission policy refused, at
+	// its limit.
+	Rejected uint64
+	// Dropped counts writes the store refused because its buffer was full
+	// (expected 0; a test watches it).
+	Dropped uint64
+	// Entries is the number of entries held now, values and remembered
+	// failures.
+	Entries int
 }
 
 // Stats returns a snapshot of the cache's counters. It is safe to call at
@@ -33,6 +71,7 @@ func (c *Cache) Stats() Stats {
 		Coalesced:      c.stats.coalesced.Load(),
 		StaleServes:    c.stats.staleServes.Load(),
 		RefreshesAhead: c.stats.refreshes.Load(),
+		Bypassed:       c.stats.bypassed.Load(),
 		Evictions:      c.stats.evictions.Load(),
 		Rejected:       c.stats.rejected.Load(),
 		Dropped:        c.stats.dropped.Load(),
@@ -53,7 +92,7 @@ type counters struct {
 	hits                                               [hitStripes]paddedCounter
 	negativeHits, misses, loads, loadErrors, coalesced atomic.Uint64
 	staleServes, refreshes, evictions, rejected        atomic.Uint64
-	dropped                                            atomic.Uint64
+	dropped, bypassed                                  atomic.Uint64
 }
 
 // hit counts a hit on a stripe chosen by the address of the calling
