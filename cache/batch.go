@@ -109,7 +109,9 @@ func (b *paramBatch) run(ctx context.Context, ch paramChunk) {
 	res, err := retryTransient(ctx, func() ([]source.Result[*ssmtypes.Parameter], error) {
 		c.stats.loads.Add(1)
 		gen = c.loads.Add(1)
-		res, err := c.src.ReadParameters(ctx, ch.names, ch.decrypt)
+		cctx, cancel := context.WithTimeout(ctx, c.timeout(kindParameter)) // as a single read's call
+		defer cancel()
+		res, err := c.src.ReadParameters(cctx, ch.names, ch.decrypt)
 		if err != nil {
 			c.stats.loadErrors.Add(1)
 		}

@@ -245,26 +245,6 @@ func TestPrefetch(t *testing.T) {
 	}
 }
 
-func TestPrefetchDeadline(t *testing.T) {
-	srv, c := newFakeCache(t, nil)
-	reqs := seedParams(t, srv, 3)
-	remove := srv.Inject(sourcetest.Fault{Op: "GetParameters", Latency: time.Hour, Times: 1})
-	defer remove()
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	err := c.Prefetch(ctx, cache.Prefetch{Parameters: reqs, Required: true})
-	var pe *cache.PrefetchError
-	if !errors.As(err, &pe) || !pe.Unfinished || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Prefetch past its deadline = %v; want an unfinished PrefetchError", err)
-	}
-	// What did not load in time loads lazily on first read (the slow batch
-	// call is still out; this read makes its own).
-	remove()
-	if p, err := c.Parameter(context.Background(), reqs[0]); err != nil || p.Value() != "value-0" {
-		t.Errorf("lazy read = %q, %v", p.Value(), err)
-	}
-}
-
 type appConfig struct {
 	Host string `json:"host"`
 	Port int    `json:"port"`
@@ -407,39 +387,5 @@ func BenchmarkPrefetch25(b *testing.B) {
 			calls := srv.Calls("GetParameters") + srv.Calls("GetParameter")
 			b.ReportMetric(float64(calls)/float64(warmups), "upstream-calls/op")
 		})
-	}
-}
-
-func TestBatchRetriesThrottlingWithinItsContext(t *testing.T) {
-	srv, c := newFakeCache(t, nil)
-	reqs := seedParams(t, srv, 3)
-	v := "pw"
-	if _, err := srv.CreateSecret(sourcetest.Secret{Name: "db"}, sourcetest.SecretVersion{String: &v}); err != nil {
-		t.Fatal(err)
-	}
-	srv.Inject(sourcetest.Fault{Op: "GetParameters", Code: "ThrottlingException", Times: 3})
-	srv.Inject(sourcetest.Fault{Op: "BatchGetSecretValue", Code: "InternalServerError", Times: 2})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := c.Prefetch(ctx, cache.Prefetch{Parameters: reqs, Secrets: []cache.SecretRequest{{SecretID: "db"}}, Required: true})
-	if err != nil {
-		t.Fatalf("Prefetch with 3 throttled calls = %v; want success on the 4th", err)
-	}
-	if n, m := srv.Calls("GetParameters"), srv.Calls("BatchGetSecretValue"); n != 4 || m != 3 {
-		t.Errorf("calls GetParameters=%d BatchGetSecretValue=%d; want 4 and 3", n, m)
-	}
-	// A non-transient error is not retried.
-	srv.Inject(sourcetest.Fault{Op: "GetParameters", Code: "AccessDeniedException", Times: 1})
-	_, err = c.Parameters(ctx, []cache.ParameterRequest{{Name: "/app/p0", Refresh: true}})
-	if !errors.Is(err, cache.ErrAccessDenied) || srv.Calls("GetParameters") != 5 {
-		t.Errorf("access denied: err %v after %d calls; want ErrAccessDenied after 1 more", err, srv.Calls("GetParameters"))
-	}
-	// Retries end with the caller's context.
-	srv.Inject(sourcetest.Fault{Op: "GetParameters", Code: "ThrottlingException"})
-	short, cancelShort := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancelShort()
-	_, err = c.Parameters(short, []cache.ParameterRequest{{Name: "/app/p1", Refresh: true}})
-	if !errors.Is(err, cache.ErrThrottled) || short.Err() == nil {
-		t.Errorf("endless throttling: err %v, ctx %v; want ErrThrottled once the context ended", err, short.Err())
 	}
 }

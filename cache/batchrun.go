@@ -57,18 +57,22 @@ func (e *BatchError) Unwrap() []error {
 	return errs
 }
 
-// Batch calls that fail with throttling or a server error (5xx) are tried
-// again, with full jitter, within a budget that ends before the caller's
-// deadline: a fleet of environments cold-starting together then spreads its
-// calls over the account's quota instead of failing after the SDK's three
-// attempts, and the caller still gets the stale values in memory, or the
-// error, before its own deadline. A call that got no answer at all
-// (connection refused or reset, a DNS failure, a hang cut off by the
-// budget) is not retried: the upstream is down, and the items fall back to
-// their stale values at once, as single reads do.
+// Batch calls that fail with throttling are tried again, with full jitter,
+// within a budget that ends before the caller's deadline: a fleet of
+// environments cold-starting together then spreads its calls over the
+// account's quota instead of failing after the SDK's three attempts, and
+// the caller still gets the stale values in memory, or the error, before
+// its own deadline. A server error (5xx) is tried again at most
+// serverRetries times within that budget, as the SDK's standard retryer
+// does for a single read, so that a batch fails about as fast as a single
+// read. A call that got no answer at all (connection refused or reset, a
+// DNS failure, a hang cut off by the budget) is not retried: the upstream
+// is down, and the items fall back to their stale values at once, as
+// single reads do.
 const (
-	retryBase = 50 * time.Millisecond
-	retryCap  = time.Second
+	retryBase     = 50 * time.Millisecond
+	retryCap      = time.Second
+	serverRetries = 2
 	// budgetShare is the share of the time left before the caller's
 	// deadline that a batch read's upstream calls may use; the rest is
 	// left for answering with stale values.
@@ -76,31 +80,41 @@ const (
 )
 
 // retryable reports whether a batch call that failed with err is worth
-// trying again: throttling, or an answer from the service with a server
-// error status. Transport failures are not.
-func retryable(err error) bool {
+// trying again, and whether err is throttling (retried for as long as the
+// budget lasts) rather than a server error: throttling, or an answer from
+// the service with a server error status. Transport failures are not.
+func retryable(err error) (retry, throttled bool) {
 	var se *source.Error
 	if !errors.As(err, &se) {
-		return false
+		return false, false
 	}
 	switch se.Kind {
 	case source.ErrThrottled:
-		return true
+		return true, true
 	case source.ErrUnavailable:
 		var resp *smithyhttp.ResponseError
-		return se.Code != "" || errors.As(err, &resp) && resp.HTTPStatusCode() >= 500
+		return se.Code != "" || errors.As(err, &resp) && resp.HTTPStatusCode() >= 500, false
 	}
-	return false
+	return false, false
 }
 
 // retryTransient calls fn until it returns something other than a
-// [retryable] error, or until the next pause, a random time between zero
-// and min(retryCap, retryBase·2ⁿ) before the n-th retry, would end after
-// ctx's deadline or ctx ends during it. It returns fn's last result.
+// [retryable] error (or a server error for the serverRetries-th time), or
+// until the next pause, a random time between zero and
+// min(retryCap, retryBase·2ⁿ) before the n-th retry, would end after ctx's
+// deadline or ctx ends during it. It returns fn's last result.
 func retryTransient[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	server := 0
 	for n := 0; ; n++ {
 		v, err := fn()
-		if err == nil || !retryable(err) {
+		if err == nil {
+			return v, nil
+		}
+		retry, throttled := retryable(err)
+		if !throttled {
+			server++
+		}
+		if !retry || server > serverRetries {
 			return v, err
 		}
 		pause := rand.N(min(retryCap, retryBase<<min(n, 10))) + 1

@@ -80,7 +80,9 @@ func (b *secretBatch) run(ctx context.Context, ids []string) {
 	got, err := retryTransient(ctx, func() ([]source.Result[*secretsmanager.GetSecretValueOutput], error) {
 		c.stats.loads.Add(1)
 		gen = c.loads.Add(1)
-		got, err := c.src.ReadSecrets(ctx, ids)
+		cctx, cancel := context.WithTimeout(ctx, c.timeout(kindSecret)) // as a single read's call
+		defer cancel()
+		got, err := c.src.ReadSecrets(cctx, ids)
 		if err != nil {
 			c.stats.loadErrors.Add(1)
 		}
