@@ -2,6 +2,7 @@ package httpcompat
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/parsec-go/parsec/cache"
 	"github.com/parsec-go/parsec/source/sourcetest"
 )
 
@@ -134,5 +136,48 @@ func TestBatchRouteThrottled(t *testing.T) {
 			t.Errorf("throttled batch = %d %s %s; want 429 ThrottlingException", w.Code, w.Header().Get(ErrorTypeHeader), w.Body)
 		}
 		t.Logf("answered after %v of fake time, %d GetParameters calls", time.Since(start), srv.Calls("GetParameters"))
+	})
+}
+
+// TestBatchRouteStaleWhenDown: with the upstream refusing connections, the
+// batch route answers 200 with the stale values single reads of the same
+// names get, and fails at once, not after the load timeout (before: 429/502
+// after 10 s), when an item has no value in memory.
+func TestBatchRouteStaleWhenDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := sourcetest.NewInMemory()
+		t.Cleanup(srv.Close)
+		for _, n := range []string{"1", "2", "3"} {
+			if _, err := srv.PutParameter(sourcetest.Parameter{Name: "/b/p" + n, Value: "v" + n}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := newCache(t, srv.InMemoryClients(), cache.WithTTL(time.Second), cache.WithMaxStale(time.Minute),
+			cache.WithLogger(slog.New(slog.DiscardHandler)))
+		h, err := NewHandler(c, WithToken(testToken))
+		if err != nil {
+			t.Fatal(err)
+		}
+		two := routeBatch + "?name=%2Fb%2Fp1&name=%2Fb%2Fp2"
+		if w := serve(h, request("GET", two, testToken)); w.Code != http.StatusOK {
+			t.Fatalf("warm batch = %d %s", w.Code, w.Body)
+		}
+		timer := time.NewTimer(2 * time.Second) // past the TTL
+		<-timer.C
+		srv.SetDown(true)
+		start := time.Now()
+		w := serve(h, request("GET", two, testToken))
+		var body batchBody
+		if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &body) != nil || len(body.Parameters) != 2 ||
+			body.Parameters[0].Value != "v1" || body.Parameters[1].Value != "v2" {
+			t.Errorf("batch of stale values with the upstream down = %d %s; want 200 with v1 and v2", w.Code, w.Body)
+		}
+		if w := serve(h, request("GET", "/systemsmanager/parameters/get?name=%2Fb%2Fp1", testToken)); w.Code != http.StatusOK {
+			t.Errorf("single read of the same name = %d %s; want 200", w.Code, w.Body)
+		}
+		w = serve(h, request("GET", two+"&name=%2Fb%2Fp3", testToken))
+		if w.Code == http.StatusOK || time.Since(start) != 0 {
+			t.Errorf("batch with an item never loaded = %d after %v; want an error at once", w.Code, time.Since(start))
+		}
 	})
 }
