@@ -291,9 +291,12 @@ func (a *answers) failed(k key, force bool, err error) (*entry, error) {
 	}
 	c := a.c
 	var r itemAnswer
+	if c.ctx.Err() != nil {
+		r.err = ErrClosed // closed meanwhile: store nothing
+		a.m[k] = r
+		return nil, r.err
+	}
 	switch e, ferr := c.failed(k, c.store.current(k), a.gen, err, force, a.now); {
-	case c.ctx.Err() != nil:
-		r.err = ErrClosed
 	case ferr != nil:
 		r.err = ferr
 	case e == nil || e.val == nil:
