@@ -63,7 +63,9 @@ func TestCanaryNeverLeaks(t *testing.T) {
 	remove := srv.Inject(sourcetest.Fault{Reset: true})
 	read()
 	remove()
-	if len(errs) < 10 {
+	// Reads with a value in memory get it stale, batch items included;
+	// the writes, the missing names and access denied still fail.
+	if len(errs) < 8 {
 		t.Fatalf("only %d errors collected; the faults did not apply", len(errs))
 	}
 	for _, err := range errs {
