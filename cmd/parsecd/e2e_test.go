@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/parsec-go/parsec/internal/lambdarie"
 	"github.com/parsec-go/parsec/internal/logbuf"
 	"github.com/parsec-go/parsec/internal/motoserver"
 )
@@ -34,13 +34,17 @@ import (
 // The end-to-end test runs parsecd as a real Lambda extension under the AWS
 // Lambda Runtime Interface Emulator (aws-lambda-rie), in front of
 // moto_server, with a Go function and a shell function reading through it
-// during INIT and during invocations. It needs Linux, aws-lambda-rie,
-// moto_server and write access to /opt/extensions; without them it skips,
-// or fails under CI=true.
+// during INIT and during invocations. Each emulator runs in mount and PID
+// namespaces of its own (internal/lambdarie) where a directory under the
+// test's temporary directory is /opt/extensions: the machine's real
+// /opt/extensions is never read or written, runs in parallel do not see
+// each other's extensions, and a killed run leaves nothing behind. It needs
+// Linux, root (for the namespaces), moto_server and curl; aws-lambda-rie is
+// built from its pinned version when it is not installed. Without them it
+// skips saying what to install, or fails under CI=true.
 
 const (
-	rieInstall    = "go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
-	extensionPath = "/opt/extensions/parsecd"
+	extensionPath = lambdarie.ExtensionsDir + "/parsecd" // as the emulator sees it, inside its namespace
 	e2eToken      = "e2e-session-token"
 	e2eParam      = "/e2e/param"
 	e2eSecret     = "e2e/secret"
@@ -55,21 +59,15 @@ func requireOrSkip(t *testing.T, format string, args ...any) {
 	t.Skipf("skipping end-to-end test: "+format, args...)
 }
 
-// findRIE looks for aws-lambda-rie on PATH and in $(go env GOPATH)/bin.
+// findRIE returns aws-lambda-rie (installed, or built from the pinned
+// version into the user's cache directory).
 func findRIE(t *testing.T) string {
-	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-		return p
+	t.Helper()
+	p, err := lambdarie.Find(t.Context())
+	if err != nil {
+		requireOrSkip(t, "%v", err)
 	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			p := filepath.Join(dir, "bin", "aws-lambda-rie")
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	requireOrSkip(t, "aws-lambda-rie not found on PATH or in $(go env GOPATH)/bin; install it with: %s", rieInstall)
-	return ""
+	return p
 }
 
 // countingProxy is a reverse proxy to moto_server that records every
@@ -128,34 +126,24 @@ func build(t *testing.T, dir, out string, pkg string) string {
 	return out
 }
 
-// installExtension copies bin to /opt/extensions/parsecd and removes it
-// (and the directory, if this test created it) when the test ends.
-func installExtension(t *testing.T, bin string) {
+// sandbox returns a new private /opt/extensions for one emulator, holding
+// the given extensions (name → binary).
+func sandbox(t *testing.T, extensions map[string]string) *lambdarie.Sandbox {
 	t.Helper()
-	if _, err := os.Stat(extensionPath); err == nil {
-		t.Fatalf("%s exists already; refusing to overwrite it", extensionPath)
-	}
-	dir := filepath.Dir(extensionPath)
-	_, statErr := os.Stat(dir)
-	created := errors.Is(statErr, os.ErrNotExist)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		requireOrSkip(t, "cannot create %s: %v", dir, err)
-	}
-	b, err := os.ReadFile(bin)
+	sb, err := lambdarie.NewSandbox(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := os.Remove(extensionPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("remove %s: %v", extensionPath, err)
+	for name, bin := range extensions {
+		b, err := os.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if created {
-			_ = os.Remove(dir) // only if empty: other files stay
+		if err := os.WriteFile(filepath.Join(sb.Extensions(), name), b, 0o755); err != nil {
+			t.Fatal(err)
 		}
-	})
-	if err := os.WriteFile(extensionPath, b, 0o755); err != nil {
-		requireOrSkip(t, "cannot install %s: %v", extensionPath, err)
 	}
+	return sb
 }
 
 // rie is one running aws-lambda-rie.
@@ -167,16 +155,17 @@ type rie struct {
 	exited    chan struct{}
 }
 
-func startRIE(t *testing.T, bin, bootstrap string, env map[string]string) *rie {
+// startRIE starts the emulator on bootstrap, in its own namespaces with
+// sb as /opt/extensions.
+func startRIE(t *testing.T, sb *lambdarie.Sandbox, bin, bootstrap string, env map[string]string) *rie {
 	t.Helper()
 	p1, p2, p3 := freePort(t), freePort(t), freePort(t)
 	r := &rie{log: &logbuf.Buffer{}, extPort: p3, exited: make(chan struct{}),
 		invokeURL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", p1)}
-	r.cmd = exec.Command(bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", p1),
+	r.cmd = sb.Command(bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", p1),
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", p2), bootstrap)
 	r.cmd.Dir = t.TempDir()
-	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its children die with it in cleanup
+	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log // PID 1 of its namespace: its children die with it
 	r.cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + r.cmd.Dir,
@@ -318,9 +307,12 @@ func TestE2ERuntimeInterfaceEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping end-to-end test in -short mode")
 	}
+	if err := lambdarie.Check(); err != nil {
+		requireOrSkip(t, "%v", err)
+	}
 	rieBin := findRIE(t)
 	if _, err := exec.LookPath("curl"); err != nil {
-		requireOrSkip(t, "curl not found (the shell function needs it)")
+		requireOrSkip(t, "curl not found (the shell function needs it); on Debian: apt-get install curl")
 	}
 	moto := motoserver.Require(t)
 	proxy := newCountingProxy(t, moto.URL)
@@ -384,16 +376,16 @@ func TestE2ERuntimeInterfaceEmulator(t *testing.T) {
 	// INIT without any extension: the baseline.
 	var initBaseline, initParsecd, initParsecdReads float64
 	{
-		r := startRIE(t, rieBin, goFunc, env("E2E_INIT_READS", "0"))
+		r := startRIE(t, sandbox(t, nil), rieBin, goFunc, env("E2E_INIT_READS", "0"))
 		r.invoke(t) // its read fails without parsecd: only INIT matters here
 		initBaseline = r.initMillis(t)
 		_ = r.cmd.Process.Signal(syscall.SIGTERM)
 		<-r.exited
 	}
 
-	installExtension(t, bin)
+	withParsecd := func(t *testing.T) *lambdarie.Sandbox { return sandbox(t, map[string]string{"parsecd": bin}) }
 	{
-		r := startRIE(t, rieBin, goFunc, env("E2E_INIT_READS", "0"))
+		r := startRIE(t, withParsecd(t), rieBin, goFunc, env("E2E_INIT_READS", "0"))
 		r.invoke(t) // the emulator runs INIT, extensions included, on the first invoke
 		pid := r.extensionPID(t)
 		initParsecd = r.initMillis(t)
@@ -404,7 +396,7 @@ func TestE2ERuntimeInterfaceEmulator(t *testing.T) {
 	var shutdownGo time.Duration
 	t.Run("go function", func(t *testing.T) {
 		proxy.reset()
-		r := startRIE(t, rieBin, goFunc, env())
+		r := startRIE(t, withParsecd(t), rieBin, goFunc, env())
 		for i := range 3 {
 			var out struct {
 				Init   *struct{ Param, Secret string }
@@ -460,7 +452,7 @@ func TestE2ERuntimeInterfaceEmulator(t *testing.T) {
 	t.Run("shell function", func(t *testing.T) {
 		proxy.reset()
 		const ttl = 3 * time.Second
-		r := startRIE(t, rieBin, shFunc, env("SSM_PARAMETER_STORE_TTL", "3", "SECRETS_MANAGER_TTL", "3"))
+		r := startRIE(t, withParsecd(t), rieBin, shFunc, env("SSM_PARAMETER_STORE_TTL", "3", "SECRETS_MANAGER_TTL", "3"))
 		type answer struct {
 			Parameter    struct{ Value string }
 			SecretString string
