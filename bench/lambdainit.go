@@ -16,16 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parsec-go/parsec/internal/lambdarie"
 	"github.com/parsec-go/parsec/internal/logbuf"
 	"github.com/parsec-go/parsec/source/sourcetest"
 )
 
-// The emulator and where it runs extensions from.
-const (
-	rieInstall    = "go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
-	extensionPath = "/opt/extensions/parsecd"
-	initFnDir     = "testdata/initfn" // a nested module, relative to the bench module
-)
+// The INIT test function, a nested module, relative to the bench module.
+const initFnDir = "testdata/initfn"
 
 // LambdaInitResult is the part of section (d) measured under
 // aws-lambda-rie: Lambda's INIT duration, from the emulator's
@@ -38,34 +35,23 @@ type LambdaInitResult struct {
 	Skipped   string // why it did not run (aws-lambda-rie not found), else empty
 }
 
-// FindRIE returns aws-lambda-rie's path, from PATH or $(go env GOPATH)/bin,
-// or "" when it is not installed.
-func FindRIE() string {
-	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-		return p
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			p := filepath.Join(dir, "bin", "aws-lambda-rie")
-			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-				return p
-			}
-		}
-	}
-	return ""
-}
-
 // LambdaInit measures Lambda's INIT duration under aws-lambda-rie for a Go
 // function (aws-lambda-go, bench/testdata/initfn) that reads one parameter
 // during INIT in process, or through parsecd installed as an extension, or
-// (baseline) reads nothing. Without aws-lambda-rie it returns a result
-// with Skipped set. It installs parsecd as /opt/extensions/parsecd only
-// for the sidecar runs and removes it (and /opt/extensions, if it created
-// it) before returning, also on failure.
+// (baseline) reads nothing. Each emulator runs in namespaces of its own
+// (internal/lambdarie) where /opt/extensions is a directory under the
+// run's temporary directory, holding parsecd for the sidecar runs and
+// nothing for the others: the machine's /opt/extensions is never touched,
+// and parallel runs do not see each other. Where that is impossible (not
+// Linux, not root) or aws-lambda-rie can be neither found nor built, it
+// returns a result with Skipped saying why.
 func (e *Env) LambdaInit(ctx context.Context) (*LambdaInitResult, error) {
-	rie := FindRIE()
-	if rie == "" {
-		return &LambdaInitResult{Skipped: "aws-lambda-rie not found on PATH or in $(go env GOPATH)/bin; install it with `" + rieInstall + "`"}, nil
+	if err := lambdarie.Check(); err != nil {
+		return &LambdaInitResult{Skipped: err.Error()}, nil
+	}
+	rie, err := lambdarie.Find(ctx)
+	if err != nil {
+		return &LambdaInitResult{Skipped: err.Error()}, nil
 	}
 	if _, err := e.Fast.PutParameter(sourcetest.Parameter{Name: startName, Value: "first-value"}); err != nil {
 		return nil, err
@@ -122,44 +108,23 @@ func initFnSource() (string, error) {
 	return dir, nil
 }
 
-// installExtension writes parsecd to /opt/extensions/parsecd and returns
-// the function that removes it, and the directory if this created it.
-func installExtension(bin []byte) (remove func() error, err error) {
-	if _, err := os.Lstat(extensionPath); err == nil {
-		return nil, fmt.Errorf("bench: %s exists already (another run using aws-lambda-rie?); refusing to overwrite it", extensionPath)
-	}
-	dir := filepath.Dir(extensionPath)
-	_, statErr := os.Stat(dir)
-	created := errors.Is(statErr, os.ErrNotExist)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("bench: cannot create %s: %w", dir, err)
-	}
-	remove = func() error {
-		err := os.Remove(extensionPath)
-		if errors.Is(err, os.ErrNotExist) {
-			err = nil
-		}
-		if created {
-			_ = os.Remove(dir) // only if empty: files others put there stay
-		}
-		return err
-	}
-	f, err := os.OpenFile(extensionPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+// sandbox prepares a new private /opt/extensions under the run's
+// directory, holding parsecd when ext.
+func (e *Env) sandbox(ext bool, parsecd []byte) (*lambdarie.Sandbox, error) {
+	dir, err := os.MkdirTemp(e.dir, "rie-")
 	if err != nil {
-		if created {
-			_ = os.Remove(dir)
-		}
-		return nil, fmt.Errorf("bench: cannot install %s: %w", extensionPath, err)
+		return nil, err
 	}
-	_, err = f.Write(bin)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	sb, err := lambdarie.NewSandbox(dir)
 	if err != nil {
-		_ = remove()
-		return nil, fmt.Errorf("bench: cannot install %s: %w", extensionPath, err)
+		return nil, err
 	}
-	return remove, nil
+	if ext {
+		if err := os.WriteFile(filepath.Join(sb.Extensions(), "parsecd"), parsecd, 0o755); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+	}
+	return sb, nil
 }
 
 var initReportRE = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
@@ -170,29 +135,20 @@ var initReportRE = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 // the parameter and returns the INIT duration. The emulator and its
 // children are killed before it returns.
 func (e *Env) lambdaInitOnce(ctx context.Context, rie, bootstrap, mode string, ext bool, parsecd []byte) (d time.Duration, err error) {
-	if ext {
-		remove, err := installExtension(parsecd)
-		if err != nil {
-			return 0, err
-		}
-		defer func() {
-			if rerr := remove(); rerr != nil && err == nil {
-				err = rerr
-			}
-		}()
-	} else if _, err := os.Lstat(extensionPath); err == nil {
-		return 0, fmt.Errorf("bench: %s exists (another run using aws-lambda-rie?); the runs without an extension would start it", extensionPath)
+	sb, err := e.sandbox(ext, parsecd)
+	if err != nil {
+		return 0, err
 	}
 	ports, err := freePorts(3)
 	if err != nil {
 		return 0, err
 	}
 	log := &logbuf.Buffer{}
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", ports[0]),
+	cmd := sb.Command(rie, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", ports[0]),
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", ports[1]), bootstrap)
 	cmd.Dir = filepath.Dir(bootstrap)
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its children (function, extension) die with it
+	// PID 1 of its own PID namespace: its children (function, extension) die with it.
 	cmd.Env = append(fnEnv(e.Fast.URL),
 		"AWS_SESSION_TOKEN="+sidecarToken,
 		"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT="+strconv.Itoa(ports[2]),

@@ -1,0 +1,44 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/parsec-go/parsec/source"
+)
+
+// NewDefault returns a cache for the common case, in one call, as a Lambda
+// function builds it at INIT (outside its handler):
+//
+//   - the AWS SDK's default configuration, config.LoadDefaultConfig(ctx)
+//     (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, the credentials chain);
+//   - the extension's environment variables, read with os.Getenv as
+//     [WithEnv] does, including PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS
+//     as the limit of connections per AWS client
+//     ([source.WithMaxConnections]);
+//   - slog.Default() as the logger ([WithLogger]);
+//   - then opts, which win over all of the above.
+//
+// A variable that does not parse or is out of range fails it with an error
+// naming the variable, the value and the allowed range. Like
+// config.LoadDefaultConfig it reads the environment and the shared AWS
+// configuration files but makes no network call: credentials are resolved
+// on the first read. ctx bounds only that loading. Call [Cache.Close] when
+// done. For anything else (clients of your own, another getenv, a fake in
+// tests) use [New].
+func NewDefault(ctx context.Context, opts ...Option) (*Cache, error) {
+	env, err := ParseEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cache: the AWS SDK's default configuration: %w", err)
+	}
+	src := source.New(cfg, source.WithMaxConnections(env.MaxConnections))
+	return New(src, append([]Option{WithLogger(slog.Default()), WithEnv(os.Getenv)}, opts...)...)
+}
