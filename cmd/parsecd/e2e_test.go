@@ -169,6 +169,7 @@ func startRIE(t *testing.T, sb *lambdarie.Sandbox, bin, bootstrap string, env ma
 	r.cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + r.cmd.Dir,
+		"TMPDIR=" + r.cmd.Dir, // the shell function's mktemp: nothing outside the test's directory, even if killed
 		"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT=" + strconv.Itoa(p3),
 		"E2E_PARAM=" + e2eParam,
 		"E2E_SECRET=" + e2eSecret,

@@ -43,7 +43,8 @@ func run() error {
 	}
 
 	// The cache: build it once (in a Lambda function, outside the handler).
-	// In production: cache.New(source.New(cfg), cache.WithEnv(os.Getenv)).
+	// In production, one call: cache.NewDefault(ctx) (the SDK's default
+	// configuration and the extension's environment variables).
 	values, err := cache.New(upstream.Clients())
 	if err != nil {
 		return err

@@ -150,7 +150,7 @@ func status(pid int, field string) string {
 func TestFindBuildsThePinnedVersion(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("skipping: no go on PATH")
+		t.Fatalf("no go on PATH: %v", err)
 	}
 	env := func(name string) string {
 		out, err := exec.Command("go", "env", name).Output()

@@ -42,7 +42,7 @@ var runningRE = regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)
 func Start() (*Server, error) {
 	path, err := exec.LookPath("moto_server")
 	if err != nil {
-		return nil, fmt.Errorf("moto_server not found on PATH (install it with: pip install 'moto[server]'): %w", err)
+		return nil, fmt.Errorf("moto_server not found on PATH; install it with pip install 'moto[server]' (on Debian: apt-get install python3-venv && python3 -m venv ~/.venvs/moto && ~/.venvs/moto/bin/pip install 'moto[server]', then put ~/.venvs/moto/bin on PATH): %w", err)
 	}
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", "0")
 	cmd.Stdout = io.Discard
