@@ -45,6 +45,7 @@ func Start() (*Server, error) {
 		return nil, fmt.Errorf("moto_server not found on PATH; install it with pip install 'moto[server]' (on Debian: apt-get install python3-venv && python3 -m venv ~/.venvs/moto && ~/.venvs/moto/bin/pip install 'moto[server]', then put ~/.venvs/moto/bin on PATH): %w", err)
 	}
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", "0")
+	cmd.SysProcAttr = sysProcAttr()
 	cmd.Stdout = io.Discard
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
