@@ -104,7 +104,7 @@ var checkOnce = sync.OnceValue(func() error {
 		return fmt.Errorf("needs Linux (mount and PID namespaces); this is %s", runtime.GOOS)
 	}
 	if os.Geteuid() != 0 {
-		return errors.New("needs root (CAP_SYS_ADMIN) to give aws-lambda-rie a private /opt/extensions in a mount namespace of its own; run the tests as root, e.g. sudo -E env PATH=\"$PATH\" go test ./...")
+		return errors.New("needs root (CAP_SYS_ADMIN) to give aws-lambda-rie a private /opt/extensions in a mount namespace of its own; run the tests as root (for example sudo -E env PATH=\"$PATH\" go test ./...)")
 	}
 	if _, err := exec.LookPath("mount"); err != nil {
 		return errors.New("needs mount(8) on PATH; on Debian: apt-get install mount")
