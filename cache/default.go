@@ -3,11 +3,11 @@ package cache
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/parsec-go/parsec/internal/extenv"
 	"github.com/parsec-go/parsec/source"
 )
 
@@ -20,7 +20,8 @@ import (
 //     [WithEnv] does, including PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS
 //     as the limit of connections per AWS client
 //     ([source.WithMaxConnections]);
-//   - slog.Default() as the logger ([WithLogger]);
+//   - the cache's default logger: slog.Default(), at WARN and above or at
+//     PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL ([WithLogger]);
 //   - then opts, which win over all of the above.
 //
 // A variable that does not parse or is out of range fails it with an error
@@ -31,7 +32,7 @@ import (
 // done. For anything else (clients of your own, another getenv, a fake in
 // tests) use [New].
 func NewDefault(ctx context.Context, opts ...Option) (*Cache, error) {
-	env, err := ParseEnv(os.Getenv)
+	env, err := extenv.Parse(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -40,5 +41,5 @@ func NewDefault(ctx context.Context, opts ...Option) (*Cache, error) {
 		return nil, fmt.Errorf("cache: the AWS SDK's default configuration: %w", err)
 	}
 	src := source.New(cfg, source.WithMaxConnections(env.MaxConnections))
-	return New(src, append([]Option{WithLogger(slog.Default()), WithEnv(os.Getenv)}, opts...)...)
+	return New(src, append([]Option{WithEnv(os.Getenv)}, opts...)...)
 }
