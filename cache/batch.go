@@ -123,8 +123,10 @@ func (b *paramBatch) run(ctx context.Context, ch paramChunk) {
 			}
 		default:
 			p := newParameter(res[j].Value)
+			if e := c.storeValue(b.reqs[i].key(), p, gen, now); e != nil && e.err == nil {
+				p = e.val.(Parameter) // a newer version arrived first: never hand out an older one
+			}
 			b.out[i] = p
-			c.storeValue(b.reqs[i].key(), p, gen, now)
 		}
 	})
 }

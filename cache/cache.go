@@ -129,11 +129,12 @@ func (c *Cache) put(e, expect *entry) *entry {
 }
 
 // storeValue stores v, fetched at now by the load numbered gen when it
-// started, under k.
-func (c *Cache) storeValue(k key, v any, gen uint64, now time.Time) {
+// started, under k, and returns the entry stored for k afterwards: v's, a
+// newer version's that made put refuse v, or nil.
+func (c *Cache) storeValue(k key, v any, gen uint64, now time.Time) *entry {
 	e := &entry{key: k, val: v, started: gen}
 	c.stamp(e, now)
-	c.put(e, nil)
+	return c.put(e, nil)
 }
 
 // InvalidateParameter drops the cached answer for req, so the next read goes
