@@ -52,39 +52,50 @@ func (c *Cache) load(ctx context.Context, k key, force bool) (*entry, error) {
 		defer t.Stop()
 		patience = t.C
 	}
-	select {
-	case r := <-ch:
-		if !led {
-			c.stats.coalesced.Add(1)
-		}
-		if r.Err != nil {
-			if stale && (errors.Is(r.Err, ErrOverloaded) || errors.Is(r.Err, errAbandoned)) {
-				return c.staleNow(k, cur), nil
+	for {
+		select {
+		case r := <-ch:
+			if !led {
+				c.stats.coalesced.Add(1)
 			}
-			return nil, r.Err
+			if r.Err != nil {
+				if stale && (errors.Is(r.Err, ErrOverloaded) || errors.Is(r.Err, errAbandoned)) {
+					if e := c.staleNow(k, cur); e != nil {
+						return e, nil
+					}
+				}
+				return nil, r.Err
+			}
+			e := r.Val.(*entry)
+			if e.err != nil {
+				return nil, e.err
+			}
+			if now := time.Now(); !now.Before(e.expires) {
+				c.serveStale(e, now)
+			}
+			return e, nil
+		case <-patience:
+			if e := c.staleNow(k, cur); e != nil {
+				return e, nil
+			}
+			patience = nil // past its bound meanwhile (a frozen process thawed): wait for the flight
+		case <-ctx.Done():
+			return nil, &waitError{op: k.kind.spec().op, name: k.name, waited: time.Since(start), err: ctx.Err()}
 		}
-		e := r.Val.(*entry)
-		if e.err != nil {
-			return nil, e.err
-		}
-		if now := time.Now(); !now.Before(e.expires) {
-			c.serveStale(e, now)
-		}
-		return e, nil
-	case <-patience:
-		return c.staleNow(k, cur), nil
-	case <-ctx.Done():
-		return nil, &waitError{op: k.kind.spec().op, name: k.name, waited: time.Since(start), err: ctx.Err()}
 	}
 }
 
 // staleNow returns the value a reader that stops waiting gets: the value
-// stored for k now if it is newer than cur and still servable (a flight
-// may have stored one meanwhile: never hand out an older one), else cur.
+// stored for k now if it is newer than cur (a flight may have stored one
+// meanwhile: never hand out an older one), else cur; nil if that value is
+// past its staleness bound by now (time may have jumped: a Lambda freeze).
 func (c *Cache) staleNow(k key, cur *entry) *entry {
 	now := time.Now()
-	if e := c.store.value(&k); e != nil && e != cur && e.gen > cur.gen && now.Before(e.staleUntil) {
+	if e := c.store.value(&k); e != nil && e != cur && e.gen > cur.gen {
 		cur = e
+	}
+	if !now.Before(cur.staleUntil) {
+		return nil
 	}
 	if !now.Before(cur.expires) {
 		c.serveStale(cur, now)
