@@ -126,8 +126,11 @@ func TestHungUpstreamBacksOff(t *testing.T) {
 		if worst > cache.DefaultStaleWait {
 			t.Errorf("slowest read = %v; want at most the stale wait %v", worst, cache.DefaultStaleWait)
 		}
-		if calls > 10 {
-			t.Errorf("upstream calls in 60 s hung = %d; want at most 10 (per-key backoff)", calls)
+		// Each hung call lasts the 2 s load timeout, then the key backs off
+		// 0, 1, 2, 4, 8, 8… s, jittered down to half: at most 13 calls in
+		// 60 s (one per 100 ms read, 600, without backoff and coalescing).
+		if calls > 13 {
+			t.Errorf("upstream calls in 60 s hung = %d; want at most 13 (per-key backoff)", calls)
 		}
 	})
 }
@@ -183,8 +186,10 @@ func TestLoadsAreBounded(t *testing.T) {
 		if deadline > cache.DefaultMaxLoads {
 			t.Errorf("callers that got a load = %d; want at most %d (the bound)", deadline, cache.DefaultMaxLoads)
 		}
-		if left > base {
-			t.Errorf("goroutines once settled = %d; want at most %d (abandoned loads cancelled)", left, base)
+		// NumGoroutine counts the whole process: allow for a goroutine or
+		// two the runtime or the race detector starts meanwhile.
+		if left > base+2 {
+			t.Errorf("goroutines once settled = %d; want at most %d (abandoned loads cancelled)", left, base+2)
 		}
 		if n := srv.Calls("GetParameter"); n > cache.DefaultMaxLoads {
 			t.Errorf("upstream calls = %d; want at most %d", n, cache.DefaultMaxLoads)

@@ -74,8 +74,10 @@ func TestImpatientClientsAgainstHungUpstream(t *testing.T) {
 		if p := peak.Load(); p > int64(base+128+3*cache.DefaultMaxLoads) {
 			t.Errorf("peak goroutines = %d; want at most %d (clients plus the bounded loads)", p, base+128+3*cache.DefaultMaxLoads)
 		}
-		if left > base {
-			t.Errorf("goroutines once settled = %d; want at most %d", left, base)
+		// NumGoroutine counts the whole process: allow for a goroutine or
+		// two the runtime or the race detector starts meanwhile.
+		if left > base+2 {
+			t.Errorf("goroutines once settled = %d; want at most %d", left, base+2)
 		}
 		if statuses[http.StatusTooManyRequests] == 0 {
 			t.Errorf("no 429 among %v; want the loads beyond the bound refused", statuses)
