@@ -273,10 +273,12 @@ func (a *answers) value(k key, v any) *entry {
 	if r, ok := a.m[k]; ok {
 		return r.e
 	}
-	e := &entry{key: k, val: v, gen: a.gen}
-	a.c.stamp(e, a.now)
-	a.c.put(e, nil)
-	a.m[k] = itemAnswer{e: e}
+	e := a.c.storeValue(k, v, a.gen, a.now)
+	if e == nil || e.err != nil { // not stored (closed): hand out what arrived
+		e = &entry{key: k, val: v}
+		a.c.stamp(e, a.now)
+	}
+	a.m[k] = itemAnswer{e: e} // a newer version stored first is what every item gets
 	return e
 }
 

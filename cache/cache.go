@@ -21,9 +21,13 @@ type Cache struct {
 	src    source.Clients
 	store  *store // nil when caching is off
 	flight singleflight.Group
+	waits  flightWaits  // who waits on each flight, to cancel a load nobody waits for
+	active atomic.Int64 // loads holding a slot (see WithMaxLoads)
 	stats  counters
 
-	loads atomic.Uint64 // numbers upstream calls as they start: a later one's answer wins
+	// loads numbers upstream calls as they start and answers as they are
+	// stored (store.put): the last answer to arrive wins.
+	loads atomic.Uint64
 
 	epoch  time.Time       // the origin of the hit path's monotonic clock (see now)
 	ctx    context.Context // loads run under it, detached from callers; Close cancels it
@@ -46,7 +50,7 @@ func New(src source.Clients, opts ...Option) (*Cache, error) {
 	}
 	c := &Cache{cfg: cfg, src: src, log: newLogger(cfg), epoch: time.Now()}
 	if cfg.enabled && cfg.maxEntries > 0 && (cfg.ttl[kindParameter] > 0 || cfg.ttl[kindSecret] > 0) {
-		if c.store, err = newStore(cfg.maxEntries, &c.stats); err != nil {
+		if c.store, err = newStore(cfg.maxEntries, &c.stats, &c.loads); err != nil {
 			return nil, err
 		}
 	}
@@ -109,24 +113,28 @@ func (c *Cache) timeout(k kind) time.Duration {
 // time.Time's own comparisons do.
 func (c *Cache) now() int64 { return int64(time.Since(c.epoch)) }
 
-// put stores e unless caching of its kind is off, a later answer is stored
-// already, or (expect not nil) the stored entry is no longer expect.
-func (c *Cache) put(e, expect *entry) {
+// put stores e unless caching of its kind is off, a newer version is
+// stored already, or (expect not nil) the stored entry is no longer expect
+// (see store.put). It returns the entry stored for the key afterwards, or e
+// when caching is off.
+func (c *Cache) put(e, expect *entry) *entry {
 	if !c.caching(e.key.kind) {
-		return
+		return e
 	}
 	e.freshNs = int64(e.expires.Sub(c.epoch))
 	if !e.refreshAt.IsZero() {
 		e.refreshNs = max(int64(e.refreshAt.Sub(c.epoch)), 1)
 	}
-	c.store.put(e, expect)
+	return c.store.put(e, expect)
 }
 
-// storeValue stores v, fetched at now by the answer numbered gen, under k.
-func (c *Cache) storeValue(k key, v any, gen uint64, now time.Time) {
-	e := &entry{key: k, val: v, gen: gen}
+// storeValue stores v, fetched at now by the load numbered gen when it
+// started, under k, and returns the entry stored for k afterwards: v's, a
+// newer version's that made put refuse v, or nil.
+func (c *Cache) storeValue(k key, v any, gen uint64, now time.Time) *entry {
+	e := &entry{key: k, val: v, started: gen}
 	c.stamp(e, now)
-	c.put(e, nil)
+	return c.put(e, nil)
 }
 
 // InvalidateParameter drops the cached answer for req, so the next read goes

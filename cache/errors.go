@@ -32,6 +32,10 @@ var (
 	// ErrNoSource is matched when the upstream operation a read needs is
 	// nil in the source.Clients given to [New]; it is source.ErrNoClient.
 	ErrNoSource = source.ErrNoClient
+	// ErrOverloaded is matched when a read needed an upstream load while
+	// the loads in progress were at their bound (see [WithMaxLoads]). It
+	// is transient: retry later.
+	ErrOverloaded = errors.New("too many loads in progress")
 )
 
 // RequestError reports a request rejected before any upstream call: which
@@ -73,3 +77,19 @@ func (e *waitError) Error() string {
 }
 
 func (e *waitError) Unwrap() error { return e.err }
+
+// overloadError is what a read gets when the loads are at their bound. It
+// matches [ErrOverloaded] and is transient for source.IsTransient.
+type overloadError struct {
+	op, name string
+	limit    int
+}
+
+func (e *overloadError) Error() string {
+	return fmt.Sprintf("%s %q: %v (limit %d); retry later", e.op, e.name, ErrOverloaded, e.limit)
+}
+
+func (e *overloadError) Is(target error) bool { return target == ErrOverloaded }
+
+// Transient reports true: a later read may find a free slot.
+func (e *overloadError) Transient() bool { return true }

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,53 +11,104 @@ import (
 // load answers a read that the hit path could not: from a stale entry while
 // its key backs off, else through the key's shared flight. The caller waits
 // on its own ctx; leaving early does not stop the flight for the others.
+//
+// A read that finds a value within its staleness bound waits for the
+// flight at most until the stale wait after the flight started (and never
+// past halfway to its own deadline), then gets that value, or a newer one
+// stored meanwhile; the flight goes on without it.
 func (c *Cache) load(ctx context.Context, k key, force bool) (*entry, error) {
 	c.stats.misses.Add(1)
 	start := time.Now()
-	if !force {
-		if cur := c.store.current(k); cur != nil && start.Before(cur.retryAt) && start.Before(cur.staleUntil) {
-			if cur.err != nil {
-				return nil, cur.err // backing off after repeated failures
-			}
-			c.serveStale(cur, start)
-			return cur, nil
+	cur := c.store.current(k)
+	if !force && cur != nil && start.Before(cur.retryAt) && start.Before(cur.staleUntil) {
+		if cur.err != nil {
+			return nil, cur.err // backing off after repeated failures
 		}
+		c.serveStale(cur, start)
+		return cur, nil
 	}
 	if c.isClosed() {
 		return nil, ErrClosed
 	}
+	stale := !force && cur != nil && cur.err == nil && start.Before(cur.staleUntil)
 	fk := k.flightKey()
 	if force {
 		fk += "\x00refresh" // forced reads coalesce among themselves only
 	}
+	since := c.waits.join(fk)
+	defer c.waits.leave(fk)
 	led := false
 	ch := c.flight.DoChan(fk, func() (any, error) {
 		led = true
-		return c.fill(k, force, nil)
+		return c.fill(fk, k, force, nil)
 	})
-	select {
-	case r := <-ch:
-		if !led {
-			c.stats.coalesced.Add(1)
+	var patience <-chan time.Time
+	if stale {
+		d := since.Add(c.cfg.staleWait).Sub(start)
+		if dl, ok := ctx.Deadline(); ok {
+			d = min(d, dl.Sub(start)/2)
 		}
-		if r.Err != nil {
-			return nil, r.Err
+		t := time.NewTimer(max(d, 0))
+		defer t.Stop()
+		patience = t.C
+	}
+	for {
+		select {
+		case r := <-ch:
+			if !led {
+				c.stats.coalesced.Add(1)
+			}
+			if r.Err != nil {
+				if stale && (errors.Is(r.Err, ErrOverloaded) || errors.Is(r.Err, errAbandoned)) {
+					if e := c.staleNow(k, cur); e != nil {
+						return e, nil
+					}
+				}
+				return nil, r.Err
+			}
+			e := r.Val.(*entry)
+			if e.err != nil {
+				return nil, e.err
+			}
+			if now := time.Now(); !now.Before(e.expires) {
+				c.serveStale(e, now)
+			}
+			return e, nil
+		case <-patience:
+			if e := c.staleNow(k, cur); e != nil {
+				return e, nil
+			}
+			patience = nil // past its bound meanwhile (a frozen process thawed): wait for the flight
+		case <-ctx.Done():
+			return nil, &waitError{op: k.kind.spec().op, name: k.name, waited: time.Since(start), err: ctx.Err()}
 		}
-		e := r.Val.(*entry)
-		if e.err != nil {
-			return nil, e.err
-		}
-		if now := time.Now(); !now.Before(e.expires) {
-			c.serveStale(e, now)
-		}
-		return e, nil
-	case <-ctx.Done():
-		return nil, &waitError{op: k.kind.spec().op, name: k.name, waited: time.Since(start), err: ctx.Err()}
 	}
 }
 
-// fill is the body of a flight: it makes the one upstream call for k and
-// stores what it learnt. trigger is the entry a refresh-ahead started from.
+// staleNow returns the value a reader that stops waiting gets: the value
+// stored for k now if it is newer than cur (a flight may have stored one
+// meanwhile: never hand out an older one), else cur; nil if that value is
+// past its staleness bound by now (time may have jumped: a Lambda freeze).
+func (c *Cache) staleNow(k key, cur *entry) *entry {
+	now := time.Now()
+	if e := c.store.value(&k); e != nil && e != cur && e.gen > cur.gen {
+		cur = e
+	}
+	if !now.Before(cur.staleUntil) {
+		return nil
+	}
+	if !now.Before(cur.expires) {
+		c.serveStale(cur, now)
+	}
+	return cur
+}
+
+// errAbandoned ends a load that every waiter left before it started.
+var errAbandoned = errors.New("load abandoned by every waiter")
+
+// fill is the body of the flight fk: it makes the one upstream call for k
+// and stores what it learnt. trigger is the entry a refresh-ahead started
+// from.
 //
 // Why fill checks the store again (the habit of groupcache's load):
 //
@@ -67,16 +119,28 @@ func (c *Cache) load(ctx context.Context, k key, force bool) (*entry, error) {
 // Without the check B's flight would call upstream again for a value that
 // is already fresh.
 //
-// Loads are numbered when they start, and a stored answer is replaced only
-// by one of a later load (store.put compares entry.gen):
+// Answers are ordered by arrival: store.put numbers each answer when it
+// stores it, and the last to arrive wins, whichever load started first.
+// That alone would let a slow answer go back to an older version than a
+// caller was already given:
 //
-//  1. a plain load L1 starts (number 1) and is slow
-//  2. a forced load L2 starts (number 2), answers v2, stores it
-//  3. L1 answers v1 at last; store.put keeps v2, since 1 < 2
+//  1. a refresh L1 starts at t=8.5 s, SSM answers version 2, the answer is slow
+//  2. a forced read L2 starts at t=9 s and stores version 3, which readers get
+//  3. L1's version 2 arrives at t=13.5 s
 //
-// (Ordering by arrival instead, so that the newest answer wins, needs only
-// a different place to take the number: entry.gen is what put compares.)
-func (c *Cache) fill(k key, force bool, trigger *entry) (res *entry, err error) {
+// so an answer whose load started before the stored one arrived replaces
+// it only if it is not an older version (olderOf): L1 is refused,
+// and its waiters get version 3. The other order, the one a start number
+// got wrong, now comes out right:
+//
+//  1. a plain read L1 starts at t=0, its request is slow
+//  2. a forced read L2 at t=0.1 s stores version 1
+//  3. the value changes upstream at t=0.2 s; L1 reaches SSM after that
+//  4. L1 answers version 2 at t=0.5 s and replaces version 1 (it is newer)
+//
+// Loads hold a slot of WithMaxLoads from here to their end; one that every
+// waiter has left is cancelled unless it refreshes a value in memory.
+func (c *Cache) fill(fk string, k key, force bool, trigger *entry) (res *entry, err error) {
 	if !c.begin() {
 		return nil, ErrClosed
 	}
@@ -100,18 +164,30 @@ func (c *Cache) fill(k key, force bool, trigger *entry) (res *entry, err error) 
 			return cur, nil // refreshed meanwhile
 		}
 	}
+	if n := c.active.Add(1); n > int64(c.cfg.maxLoads) {
+		c.active.Add(-1)
+		return nil, &overloadError{op: k.kind.spec().op, name: k.name, limit: c.cfg.maxLoads}
+	}
+	defer c.active.Add(-1)
 	ctx, cancel := context.WithTimeout(c.ctx, c.timeout(k.kind))
 	defer cancel()
+	keep := cur != nil && cur.err == nil // refreshes a value in memory
+	if !c.waits.started(fk, cancel, keep) {
+		return nil, errAbandoned
+	}
+	defer c.waits.done(fk)
 	c.stats.loads.Add(1)
-	gen := c.loads.Add(1)
+	started := c.loads.Add(1)
 	v, err := k.kind.spec().fetch(ctx, c.src, k)
 	now := time.Now()
 	if err == nil {
-		e := &entry{key: k, val: v, gen: gen}
+		e := &entry{key: k, val: v, started: started}
 		c.stamp(e, now)
-		c.put(e, nil)
+		if got := c.put(e, nil); got != e && got != nil && got.err == nil {
+			return got, nil // a newer version arrived first: its waiters get that one
+		}
 		if after := k.kind.spec().stored; after != nil && c.caching(k.kind) {
-			after(c, k, v, gen, now)
+			after(c, k, v, started, now)
 		}
 		return e, nil
 	}
@@ -119,5 +195,8 @@ func (c *Cache) fill(k key, force bool, trigger *entry) (res *entry, err error) 
 	if c.ctx.Err() != nil {
 		return nil, ErrClosed
 	}
-	return c.failed(k, cur, gen, err, force, now)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil, err // every waiter left: not an upstream failure, nothing to remember
+	}
+	return c.failed(k, cur, started, err, force, now)
 }

@@ -40,6 +40,45 @@ var kinds = [numKinds]kindSpec{
 	kindPath:      {name: "path", op: "GetParametersByPath", fetch: fetchPath, stored: storePathItems},
 }
 
+// olderOf[k] reports whether value a is an older version than value b of
+// the same key of kind k: a parameter's lower Version, a secret version
+// created earlier, a listing holding a lower Version of one of b's
+// parameters. An answer whose load started before b arrived and that is
+// older never replaces b (see store.put). It is kept beside kinds rather
+// than in kindSpec because the store, which kinds' stored functions reach,
+// reads it (Go forbids the initialisation cycle).
+var olderOf = [numKinds]func(a, b any) bool{
+	kindParameter: olderParameter,
+	kindSecret:    olderSecret,
+	kindPath:      olderPath,
+}
+
+func olderParameter(a, b any) bool { return a.(Parameter).Version < b.(Parameter).Version }
+
+func olderSecret(a, b any) bool {
+	x, y := a.(Secret), b.(Secret)
+	return !x.Created.IsZero() && x.Created.Before(y.Created)
+}
+
+// olderPath reports whether listing a holds a lower Version of a parameter
+// listing b holds too.
+func olderPath(a, b any) bool {
+	pb := b.([]Parameter)
+	if len(pb) == 0 {
+		return false
+	}
+	vb := make(map[string]int64, len(pb))
+	for _, p := range pb {
+		vb[p.Name] = p.Version
+	}
+	for _, p := range a.([]Parameter) {
+		if v, ok := vb[p.Name]; ok && p.Version < v {
+			return true
+		}
+	}
+	return false
+}
+
 func (k kind) spec() *kindSpec { return &kinds[k] }
 
 func fetchParameter(ctx context.Context, src source.Clients, k key) (any, error) {

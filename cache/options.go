@@ -10,13 +10,15 @@ import (
 
 // The extension's defaults, and parsec's for what the extension does not have.
 const (
-	DefaultTTL          = 300 * time.Second // SSM_PARAMETER_STORE_TTL and SECRETS_MANAGER_TTL
-	DefaultMaxEntries   = 1000              // PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE
-	DefaultLoadTimeout  = 10 * time.Second  // bound of a shared load when no per-call timeout is set
-	DefaultRefreshAhead = 0.8               // fraction of the TTL after which a read refreshes in the background
-	DefaultMaxStale     = 5 * time.Minute   // how long past its TTL a value may be served when the upstream fails
-	DefaultNegativeTTL  = 5 * time.Second   // how long a not-found answer is remembered
-	DefaultBackoffMax   = 30 * time.Second  // cap of the per-key backoff after repeated transient failures
+	DefaultTTL          = 300 * time.Second      // SSM_PARAMETER_STORE_TTL and SECRETS_MANAGER_TTL
+	DefaultMaxEntries   = 1000                   // PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE
+	DefaultLoadTimeout  = 10 * time.Second       // bound of a shared load when no per-call timeout is set
+	DefaultRefreshAhead = 0.8                    // fraction of the TTL after which a read refreshes in the background
+	DefaultMaxStale     = 5 * time.Minute        // how long past its TTL a value may be served when the upstream fails
+	DefaultNegativeTTL  = 5 * time.Second        // how long a not-found answer is remembered
+	DefaultBackoffMax   = 30 * time.Second       // cap of the per-key backoff after repeated transient failures
+	DefaultStaleWait    = 200 * time.Millisecond // how long a read of a stale value waits for its reload
+	DefaultMaxLoads     = 64                     // loads in flight and waiting, about 20 × the extension's 3 connections
 )
 
 // Option configures [New]. An Option that returns an error makes New fail
@@ -35,6 +37,8 @@ type config struct {
 	backoffBase  time.Duration
 	backoffMax   time.Duration
 	staleOn      func(error) bool
+	staleWait    time.Duration
+	maxLoads     int
 	logger       *slog.Logger // nil: slog.Default(), at WARN and above unless the environment says otherwise
 
 	// From WithEnv: applied before every explicit option, whatever their order.
@@ -55,6 +59,8 @@ func defaultConfig() config {
 		backoffBase:  time.Second,
 		backoffMax:   DefaultBackoffMax,
 		staleOn:      source.IsTransient,
+		staleWait:    DefaultStaleWait,
+		maxLoads:     DefaultMaxLoads,
 	}
 }
 
@@ -242,4 +248,37 @@ func WithBackoff(base, max time.Duration) Option {
 // and messages, never values.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error { c.logger = l; return nil }
+}
+
+// WithStaleWait sets how long a read that finds a value past its TTL but
+// within its staleness bound (see [WithMaxStale]) waits for the reload
+// before it is given that value (default 200 ms). The wait is counted from
+// the start of the reload, so readers arriving while a reload has been slow
+// for longer get the value at once, and it always ends halfway to the
+// caller's deadline at the latest. The reload goes on in the background,
+// bounded by the load timeout, and its answer is stored as usual. 0 serves
+// the stale value at once while the reload runs (stale-while-revalidate);
+// with a healthy upstream, a wait a little above its latency still gives
+// fresh values.
+func WithStaleWait(d time.Duration) Option {
+	return func(c *config) error { c.staleWait = d; return nonNegative("stale wait", d) }
+}
+
+// WithMaxLoads bounds the upstream loads in flight and waiting for a
+// connection, every key and kind together, background reloads included
+// (default 64). A read that needs a load beyond the bound fails at once
+// with an error matching [ErrOverloaded], which is transient
+// (source.IsTransient) and which httpcompat answers with 429; a read that
+// has a value within its staleness bound gets that value instead. A load
+// whose every waiter has left is cancelled unless it refreshes a value in
+// memory, so the slots of callers that gave up are freed at once. n must
+// be positive.
+func WithMaxLoads(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("cache: max loads must be positive, got %d", n)
+		}
+		c.maxLoads = n
+		return nil
+	}
 }

@@ -48,12 +48,14 @@ func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now
 	case hasValue && !force && now.Before(cur.staleUntil) && c.cfg.staleOn(err):
 		n := cur.failures + 1
 		wait := c.backoff(n)
-		ne := &entry{key: k, val: cur.val, gen: gen, fetched: cur.fetched,
+		ne := &entry{key: k, val: cur.val, started: gen, fetched: cur.fetched,
 			expires: cur.expires, staleUntil: cur.staleUntil, failures: n, retryAt: now.Add(wait)}
 		if !cur.refreshAt.IsZero() {
 			ne.refreshAt = now.Add(wait)
 		}
-		c.put(ne, cur)
+		if got := c.put(ne, cur); got != ne && got != nil && got.err == nil {
+			return got, nil // a newer value arrived meanwhile: never go back to this one
+		}
 		return ne, nil
 	case source.IsTransient(err) && c.cfg.backoffBase > 0 && (!hasValue || !force && !now.Before(cur.staleUntil)):
 		// A value past its staleness bound can no longer be served: the
@@ -64,7 +66,7 @@ func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now
 			n = cur.failures + 1
 		}
 		retry := now.Add(c.backoff(n))
-		c.put(&entry{key: k, err: compact(err), gen: gen, fetched: now, expires: retry, retryAt: retry,
+		c.put(&entry{key: k, err: compact(err), started: gen, fetched: now, expires: retry, retryAt: retry,
 			staleUntil: now.Add(c.cfg.backoffMax + c.cfg.backoffBase), failures: n}, cur)
 		return nil, err
 	}
@@ -86,7 +88,7 @@ func compact(err error) error {
 func (c *Cache) rememberNotFound(k key, err error, gen uint64, now time.Time) {
 	if c.cfg.negativeTTL > 0 {
 		exp := now.Add(c.cfg.negativeTTL)
-		c.put(&entry{key: k, err: compact(err), gen: gen, fetched: now, expires: exp, staleUntil: exp}, nil)
+		c.put(&entry{key: k, err: compact(err), started: gen, fetched: now, expires: exp, staleUntil: exp}, nil)
 	}
 }
 
@@ -130,7 +132,8 @@ func (c *Cache) serveStale(e *entry, now time.Time) {
 // refreshAhead starts one background reload of e's key; readers keep
 // getting e meanwhile. The reload runs on the cache's context with the load
 // timeout, so a Lambda freeze cannot leave it running unbounded, and a late
-// result never overwrites a newer one (answers are numbered on arrival).
+// result never replaces a newer version (answers are ordered on arrival,
+// see fill).
 func (c *Cache) refreshAhead(e *entry) {
 	if !c.begin() {
 		return
@@ -139,6 +142,12 @@ func (c *Cache) refreshAhead(e *entry) {
 	go func() {
 		defer c.wg.Done()
 		k := e.key
-		<-c.flight.DoChan(k.flightKey(), func() (any, error) { return c.fill(k, false, e) })
+		fk := k.flightKey()
+		c.waits.join(fk)
+		defer c.waits.leave(fk)
+		r := <-c.flight.DoChan(fk, func() (any, error) { return c.fill(fk, k, false, e) })
+		if errors.Is(r.Err, ErrOverloaded) {
+			e.refreshing.Store(false) // no slot: a later hit tries again
+		}
 	}()
 }

@@ -57,8 +57,9 @@ func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
 // read with GetParametersByPath page by page through one shared call per
 // path. The listing is cached like a single read (same TTL, refresh-ahead,
 // stale-on-error), and each parameter is also stored under the key of a
-// single read of its name with the same WithDecryption. The returned slice
-// is the caller's own.
+// single read of its name with the same WithDecryption; a newer version
+// stored there since is returned in the listing's place. The returned
+// slice is the caller's own.
 func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parameter, error) {
 	k := req.key()
 	if !req.Refresh {
@@ -66,7 +67,7 @@ func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parame
 			if e.err != nil {
 				return nil, e.err
 			}
-			return cloneSlice(e.val.([]Parameter)), nil
+			return c.newestItems(req, e.val.([]Parameter)), nil
 		}
 	}
 	if err := req.validate(); err != nil {
@@ -76,7 +77,26 @@ func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parame
 	if err != nil {
 		return nil, err
 	}
-	return cloneSlice(e.val.([]Parameter)), nil
+	return c.newestItems(req, e.val.([]Parameter)), nil
+}
+
+// newestItems returns a copy of a path's listing in which each parameter
+// is the newer of the listed version and the one stored under its single
+// read's key: a listing is one entry, fetched at one moment, and a single
+// or forced read may have stored a newer version of one of its parameters
+// since; a caller who was given that version must not get an older one
+// from the listing.
+func (c *Cache) newestItems(req PathRequest, list []Parameter) []Parameter {
+	out := cloneSlice(list)
+	for i, p := range out {
+		k := ParameterRequest{Name: p.Name, WithDecryption: req.WithDecryption}.key()
+		if e := c.store.value(&k); e != nil {
+			if q := e.val.(Parameter); q.Version > p.Version {
+				out[i] = q
+			}
+		}
+	}
+	return out
 }
 
 // fresh returns the fresh entry for k, a value or a remembered failure, or

@@ -214,6 +214,10 @@ func TestForcedRefresh(t *testing.T) {
 	})
 }
 
+// TestLateLoadNeverOverwritesNewer: a late answer never replaces a newer
+// version already served. Answers are ordered by arrival, so what keeps the
+// newer one is that the late answer's load started before it arrived and
+// holds an older version; its own waiters get the newer version too.
 func TestLateLoadNeverOverwritesNewer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var n atomic.Int64
@@ -222,9 +226,10 @@ func TestLateLoadNeverOverwritesNewer(t *testing.T) {
 		f.paramFn = func(ctx context.Context, in *ssm.GetParameterInput) (*ssm.GetParameterOutput, error) {
 			i := n.Add(1)
 			if i == 1 {
-				<-slow // the first load is slow and answers with an old value
+				<-slow // the first load read version 1, and its answer is slow
 			}
-			return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Value: aws.String("v" + strconv.FormatInt(i, 10))}}, nil
+			return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Version: i,
+				Value: aws.String("v" + strconv.FormatInt(i, 10))}}, nil
 		}
 		c := mustNew(t, f.clients())
 		ctx := context.Background()
@@ -236,9 +241,52 @@ func TestLateLoadNeverOverwritesNewer(t *testing.T) {
 			t.Fatalf("forced = %q, %v", p.Value(), err)
 		}
 		close(slow)
-		<-first
+		if p := <-first; p.Value() != "v2" {
+			t.Errorf("the late load's own reader = %q; want v2 (never older than a value already served)", p.Value())
+		}
 		if p, _ := c.Parameter(ctx, ParameterRequest{Name: "/l"}); p.Value() != "v2" {
 			t.Errorf("stored = %q; want v2 (the late v1 must not overwrite it)", p.Value())
+		}
+		c.Close()
+	})
+}
+
+// TestLastArrivalWins is the trace: a plain read whose request is
+// slow reaches SSM after the value changed; a forced read that started
+// later answered the old version first. The plain read's newer answer
+// arrives last and wins, and stays (before, the start order kept the old
+// version for the whole TTL).
+func TestLastArrivalWins(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var version, calls atomic.Int64
+		version.Store(1)
+		f := newFake()
+		f.paramFn = func(ctx context.Context, in *ssm.GetParameterInput) (*ssm.GetParameterOutput, error) {
+			if calls.Add(1) == 1 {
+				advance(500 * time.Millisecond) // the plain read's request is slow: SSM reads it at 0.5 s
+			}
+			v := version.Load()
+			return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Version: v,
+				Value: aws.String("v" + strconv.FormatInt(v, 10))}}, nil
+		}
+		c := mustNew(t, f.clients())
+		ctx := context.Background()
+		plain := make(chan Parameter)
+		go func() { p, _ := c.Parameter(ctx, ParameterRequest{Name: "/a"}); plain <- p }()
+		advance(100 * time.Millisecond)
+		if p, err := c.Parameter(ctx, ParameterRequest{Name: "/a", Refresh: true}); err != nil || p.Version != 1 {
+			t.Fatalf("forced read at 0.1 s = version %d, %v; want 1", p.Version, err)
+		}
+		advance(100 * time.Millisecond)
+		version.Store(2) // changed upstream at 0.2 s
+		if p := <-plain; p.Version != 2 {
+			t.Fatalf("plain read = version %d; want 2", p.Version)
+		}
+		for range 3 {
+			if p, _ := c.Parameter(ctx, ParameterRequest{Name: "/a"}); p.Version != 2 {
+				t.Fatalf("read after both answers = version %d; want 2 (the last to arrive)", p.Version)
+			}
+			advance(time.Minute)
 		}
 		c.Close()
 	})

@@ -15,9 +15,14 @@ import (
 // a new entry.
 type entry struct {
 	key key
-	val any    // a Parameter, a Secret or a []Parameter, by key.kind; nil for a failure
-	err error  // a remembered not-found or backoff error, compact (see source.Error.Compact)
-	gen uint64 // the number of the load that produced it: a later load's answer wins
+	val any   // a Parameter, a Secret or a []Parameter, by key.kind; nil for a failure
+	err error // a remembered not-found or backoff error, compact (see source.Error.Compact)
+	// started numbers the load that produced it when the load started; gen
+	// numbers the answer when it was stored (same counter). Answers are
+	// ordered by arrival: a later answer replaces an earlier one, except
+	// that an answer whose load started before the stored one arrived never
+	// replaces it with an older version (see kindSpec.older).
+	started, gen uint64
 
 	// freshNs and refreshNs are expires and refreshAt on the cache's
 	// monotonic clock (nanoseconds since Cache.epoch; refreshNs 0: never),
@@ -53,6 +58,7 @@ type store struct {
 	values   *ristretto.Cache[uint64, *entry]
 	failures *ristretto.Cache[uint64, *entry]
 	stats    *counters
+	seq      *atomic.Uint64 // numbers loads as they start and answers as they are stored
 
 	mu       sync.Mutex // serialises writes, so that each decides on the state the previous one left; protects closed
 	closed   bool
@@ -64,8 +70,8 @@ type store struct {
 // values keeps: a quarter of n, at least 16 and at most 10,000.
 func failureBudget(n int) int { return min(max(n/4, 16), 10_000) }
 
-func newStore(maxEntries int, stats *counters) (*store, error) {
-	s := &store{seed: maphash.MakeSeed(), stats: stats}
+func newStore(maxEntries int, stats *counters, seq *atomic.Uint64) (*store, error) {
+	s := &store{seed: maphash.MakeSeed(), stats: stats, seq: seq}
 	var err error
 	if s.values, err = s.newCache(maxEntries); err != nil {
 		return nil, err
@@ -134,18 +140,22 @@ func (s *store) current(k key) *entry {
 }
 
 // put stores e, a value or a failure, and removes what the other cache held
-// for its key. It does not store e when a later answer is stored already,
-// or, when expect is not nil, when the stored entry is no longer expect.
-// It reports whether it stored e.
+// for its key, and returns the entry stored for the key afterwards: e, or
+// the entry that made put refuse it (nil when nothing is stored). It
+// refuses e when, expect not nil, the stored entry is no longer expect, or
+// when e's load started before the stored answer arrived and e holds an
+// older version of the value (the last answer to arrive wins, but never by
+// going back to a version some caller may have been given already). e.gen
+// is taken here, under the lock: the order of gen is the order of arrival.
 //
 // A new key's Set is asynchronous in ristretto; put waits for it, under
 // the lock, so that a read right after the load is a hit and the next
 // write sees this one.
-func (s *store) put(e, expect *entry) bool {
+func (s *store) put(e, expect *entry) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return nil
 	}
 	h := hash(s.seed, &e.key)
 	// One Get per cache: each Get also counts as a use of the key in
@@ -159,9 +169,10 @@ func (s *store) put(e, expect *entry) bool {
 	if cur != nil && cur.key != e.key {
 		cur = nil
 	}
-	if expect != nil && cur != expect || cur != nil && cur.gen > e.gen {
-		return false
+	if expect != nil && cur != expect || cur != nil && e.started < cur.gen && older(e, cur) {
+		return cur
 	}
+	e.gen = s.seq.Add(1)
 	into, other, old, otherOld := s.values, s.failures, v, f
 	if e.err != nil {
 		into, other, old, otherOld = s.failures, s.values, f, v
@@ -178,10 +189,20 @@ func (s *store) put(e, expect *entry) bool {
 		if old == nil {
 			s.held.Add(-1)
 		}
-		return false
+		return cur
 	}
 	into.Wait()
-	return true
+	return e
+}
+
+// older reports whether e holds an older version of the value than cur:
+// both values, and the kind can tell (see olderOf).
+func older(e, cur *entry) bool {
+	if e.err != nil || cur.err != nil {
+		return false
+	}
+	o := olderOf[e.key.kind]
+	return o != nil && o(e.val, cur.val)
 }
 
 // del removes what is stored for k.

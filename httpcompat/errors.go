@@ -21,6 +21,8 @@ import (
 //     with the AWS code, as the extension answers 400 (it says only "an
 //     unexpected error occurred while executing request");
 //   - throttled after retries, no usable cached value: 429;
+//   - the cache's loads at their bound (cache.ErrOverloaded): 429
+//     TooManyRequestsException;
 //   - upstream 5xx or unreachable: 502; timed out: 504; a panicking
 //     upstream call: 502;
 //   - the cache closed: 503; no upstream client for the route: 501;
@@ -36,6 +38,8 @@ func errorStatus(err error) (status int, code, msg string) {
 	switch {
 	case errors.As(err, &re):
 		return http.StatusBadRequest, "ValidationException", re.Error()
+	case errors.Is(err, cache.ErrOverloaded):
+		return http.StatusTooManyRequests, "TooManyRequestsException", sanitize(err.Error()) // op, name and the bound
 	case errors.As(err, &se):
 		return sourceStatus(se)
 	case errors.Is(err, cache.ErrClosed):

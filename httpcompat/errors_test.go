@@ -2,10 +2,12 @@ package httpcompat
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/parsec-go/parsec/cache"
 	"github.com/parsec-go/parsec/source"
 )
 
@@ -100,6 +102,7 @@ func TestErrorStatusFallbacks(t *testing.T) {
 		{context.DeadlineExceeded, 504, "RequestTimeout"},
 		{context.Canceled, 503, "RequestCanceled"},
 		{http.ErrHandlerTimeout, 500, "InternalFailure"},
+		{fmt.Errorf("GetParameter \"n\": %w", cache.ErrOverloaded), 429, "TooManyRequestsException"},
 		{&source.Error{Op: "GetParameter", Name: "n", Kind: source.ErrThrottled}, 429, "ThrottlingException"},
 		{&source.Error{Op: "GetParameter", Name: "n", Kind: source.ErrInvalid}, 400, "ValidationException"},
 		{&source.Error{Op: "GetParameter", Name: "n", Kind: source.ErrUnavailable, Err: context.DeadlineExceeded}, 504, "RequestTimeout"},

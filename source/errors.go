@@ -134,10 +134,11 @@ func (e *Error) Compact() *Error {
 }
 
 // IsTransient reports whether err is a classified throttling or
-// unavailability error.
+// unavailability error, or any error in err's chain with a Transient()
+// bool method that reports true (the cache's overload error has one).
 func IsTransient(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Transient()
+	var t interface{ Transient() bool }
+	return errors.As(err, &t) && t.Transient()
 }
 
 // codeKinds is the one table from AWS error codes to kinds, for single
