@@ -201,12 +201,15 @@ type batchRequest interface {
 	validate() error
 	forced() bool
 	id() string
+	maxAge() time.Duration
 }
 
-func (r ParameterRequest) forced() bool { return r.Refresh }
-func (r ParameterRequest) id() string   { return r.Name }
-func (r SecretRequest) forced() bool    { return r.Refresh }
-func (r SecretRequest) id() string      { return r.SecretID }
+func (r ParameterRequest) forced() bool          { return r.Refresh }
+func (r ParameterRequest) id() string            { return r.Name }
+func (r ParameterRequest) maxAge() time.Duration { return r.MaxAge }
+func (r SecretRequest) forced() bool             { return r.Refresh }
+func (r SecretRequest) id() string               { return r.SecretID }
+func (r SecretRequest) maxAge() time.Duration    { return r.MaxAge }
 
 // triage answers item i of a batch from a fresh entry (handing it to use),
 // fails it when it is invalid, or, while its key backs off after repeated
@@ -216,7 +219,7 @@ func (r SecretRequest) id() string      { return r.SecretID }
 func triage[R batchRequest](c *Cache, i int, req R, f *failures, use func(*entry)) bool {
 	k := req.key()
 	if !req.forced() {
-		if e := c.fresh(&k); e != nil {
+		if e := c.fresh(&k, req.maxAge()); e != nil {
 			if e.err != nil {
 				f.add(i, req.id(), e.err)
 			} else {

@@ -122,6 +122,7 @@ func (c *Cache) put(e, expect *entry) *entry {
 		return e
 	}
 	e.freshNs = int64(e.expires.Sub(c.epoch))
+	e.fetchedNs = int64(e.fetched.Sub(c.epoch))
 	if !e.refreshAt.IsZero() {
 		e.refreshNs = max(int64(e.refreshAt.Sub(c.epoch)), 1)
 	}
@@ -132,17 +133,30 @@ func (c *Cache) put(e, expect *entry) *entry {
 // started, under k, and returns the entry stored for k afterwards: v's, a
 // newer version's that made put refuse v, or nil.
 func (c *Cache) storeValue(k key, v any, gen uint64, now time.Time) *entry {
-	e := &entry{key: k, val: v, started: gen}
+	e := &entry{key: k, val: v, started: gen, born: gen}
 	c.stamp(e, now)
 	return c.put(e, nil)
 }
 
-// InvalidateParameter drops the cached answer for req, so the next read goes
-// upstream. A load already in flight for it may still store its result.
-func (c *Cache) InvalidateParameter(req ParameterRequest) { c.store.del(req.key()) }
+// InvalidateParameter drops every cached answer for req.Name, so that the
+// next read of it goes upstream: each version, label and WithDecryption of
+// the name, its ARN form, a remembered not-found, and the listings of the
+// paths above it; a name under /aws/reference/secretsmanager/ drops that
+// secret as [Cache.InvalidateSecret] does. Req's other fields are ignored.
+// A load already in flight when it is called still answers the callers
+// waiting on it, but what it fetched is not stored, and a read that starts
+// after InvalidateParameter returns does not join it: a process that calls
+// it after a write reads its write. It costs a few atomic stores, whatever
+// the cache holds; the entries it drops leave the memory as they are
+// reloaded or evicted.
+func (c *Cache) InvalidateParameter(req ParameterRequest) { c.store.invalidateParameter(req.Name) }
 
-// InvalidateSecret drops the cached answer for req.
-func (c *Cache) InvalidateSecret(req SecretRequest) { c.store.del(req.key()) }
+// InvalidateSecret drops every cached answer for req.SecretID, as
+// [Cache.InvalidateParameter] does for a parameter: each version id and
+// stage, the secret's name and ARN forms (a full ARN and its name meet),
+// its reads through /aws/reference/secretsmanager/, and a remembered
+// not-found. Req's other fields are ignored.
+func (c *Cache) InvalidateSecret(req SecretRequest) { c.store.invalidateSecret(req.SecretID) }
 
 // InvalidateAll drops every cached answer.
 func (c *Cache) InvalidateAll() { c.store.clear() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 )
 
@@ -16,22 +17,41 @@ import (
 // flight at most until the stale wait after the flight started (and never
 // past halfway to its own deadline), then gets that value, or a newer one
 // stored meanwhile; the flight goes on without it.
-func (c *Cache) load(ctx context.Context, k key, force bool) (*entry, error) {
-	c.stats.misses.Add(1)
+//
+// With maxAge positive the read wants a value fetched no earlier than
+// maxAge before it started. A flight led by a read with a looser bound may
+// answer with a value in memory that is older than that (see fill); the
+// read then asks once more, leading or joining a flight that fetches.
+func (c *Cache) load(ctx context.Context, k key, force bool, maxAge time.Duration) (*entry, error) {
 	start := time.Now()
+	var notBefore time.Time
+	if maxAge > 0 {
+		notBefore = start.Add(-maxAge)
+	}
+	e, again, err := c.loadOnce(ctx, k, force, start, notBefore)
+	if again {
+		e, _, err = c.loadOnce(ctx, k, force, start, notBefore)
+	}
+	return e, err
+}
+
+// loadOnce is one round of load. again reports an answer from a flight this
+// read did not lead that is older than notBefore.
+func (c *Cache) loadOnce(ctx context.Context, k key, force bool, start, notBefore time.Time) (_ *entry, again bool, _ error) {
+	c.stats.misses.Add(1)
 	cur := c.store.current(k)
 	if !force && cur != nil && start.Before(cur.retryAt) && start.Before(cur.staleUntil) {
 		if cur.err != nil {
-			return nil, cur.err // backing off after repeated failures
+			return nil, false, cur.err // backing off after repeated failures
 		}
 		c.serveStale(cur, start)
-		return cur, nil
+		return cur, false, nil
 	}
 	if c.isClosed() {
-		return nil, ErrClosed
+		return nil, false, ErrClosed
 	}
 	stale := !force && cur != nil && cur.err == nil && start.Before(cur.staleUntil)
-	fk := k.flightKey()
+	fk := c.flightKey(k)
 	if force {
 		fk += "\x00refresh" // forced reads coalesce among themselves only
 	}
@@ -40,7 +60,7 @@ func (c *Cache) load(ctx context.Context, k key, force bool) (*entry, error) {
 	led := false
 	ch := c.flight.DoChan(fk, func() (any, error) {
 		led = true
-		return c.fill(fk, k, force, nil)
+		return c.fill(fk, k, force, nil, notBefore)
 	})
 	var patience <-chan time.Time
 	if stale {
@@ -61,28 +81,42 @@ func (c *Cache) load(ctx context.Context, k key, force bool) (*entry, error) {
 			if r.Err != nil {
 				if stale && (errors.Is(r.Err, ErrOverloaded) || errors.Is(r.Err, errAbandoned)) {
 					if e := c.staleNow(k, cur); e != nil {
-						return e, nil
+						return e, false, nil
 					}
 				}
-				return nil, r.Err
+				return nil, false, r.Err
 			}
 			e := r.Val.(*entry)
 			if e.err != nil {
-				return nil, e.err
+				return nil, false, e.err
+			}
+			if !led && e.fetched.Before(notBefore) && e.failures == 0 {
+				return e, true, nil
 			}
 			if now := time.Now(); !now.Before(e.expires) {
 				c.serveStale(e, now)
 			}
-			return e, nil
+			return e, false, nil
 		case <-patience:
 			if e := c.staleNow(k, cur); e != nil {
-				return e, nil
+				return e, false, nil
 			}
 			patience = nil // past its bound meanwhile (a frozen process thawed): wait for the flight
 		case <-ctx.Done():
-			return nil, &waitError{op: k.kind.spec().op, name: k.name, waited: time.Since(start), err: ctx.Err()}
+			return nil, false, &waitError{op: k.kind.spec().op, name: k.name, waited: time.Since(start), err: ctx.Err()}
 		}
 	}
+}
+
+// flightKey is k's singleflight key: k as a string and the last
+// invalidation of its name, so that a read that starts after an
+// invalidation never joins a flight that started before it.
+func (c *Cache) flightKey(k key) string {
+	fk := k.flightKey()
+	if c.store == nil {
+		return fk
+	}
+	return fk + "\x00" + strconv.FormatUint(c.store.inval[slotOf(c.store.seed, &k)].Load(), 10)
 }
 
 // staleNow returns the value a reader that stops waiting gets: the value
@@ -117,7 +151,9 @@ var errAbandoned = errors.New("load abandoned by every waiter")
 //  3. B calls DoChan after the flight ended and starts a new one
 //
 // Without the check B's flight would call upstream again for a value that
-// is already fresh.
+// is already fresh. The value found must also have been fetched no earlier
+// than notBefore, the bound of the read that leads the flight (MaxAge);
+// zero: any.
 //
 // Answers are ordered by arrival: store.put numbers each answer when it
 // stores it, and the last to arrive wins, whichever load started first.
@@ -140,7 +176,7 @@ var errAbandoned = errors.New("load abandoned by every waiter")
 //
 // Loads hold a slot of WithMaxLoads from here to their end; one that every
 // waiter has left is cancelled unless it refreshes a value in memory.
-func (c *Cache) fill(fk string, k key, force bool, trigger *entry) (res *entry, err error) {
+func (c *Cache) fill(fk string, k key, force bool, trigger *entry, notBefore time.Time) (res *entry, err error) {
 	if !c.begin() {
 		return nil, ErrClosed
 	}
@@ -157,7 +193,7 @@ func (c *Cache) fill(fk string, k key, force bool, trigger *entry) (res *entry, 
 	cur := c.store.current(k)
 	if cur != nil && cur.err == nil && !force {
 		now := time.Now()
-		if trigger == nil && now.Before(cur.expires) {
+		if trigger == nil && now.Before(cur.expires) && !cur.fetched.Before(notBefore) {
 			return cur, nil // another flight stored it meanwhile
 		}
 		if trigger != nil && cur != trigger && now.Before(cur.refreshAt) {
@@ -181,7 +217,7 @@ func (c *Cache) fill(fk string, k key, force bool, trigger *entry) (res *entry, 
 	v, err := k.kind.spec().fetch(ctx, c.src, k)
 	now := time.Now()
 	if err == nil {
-		e := &entry{key: k, val: v, started: started}
+		e := &entry{key: k, val: v, started: started, born: started}
 		c.stamp(e, now)
 		if got := c.put(e, nil); got != e && got != nil && got.err == nil {
 			return got, nil // a newer version arrived first: its waiters get that one

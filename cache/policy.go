@@ -48,7 +48,7 @@ func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now
 	case hasValue && !force && now.Before(cur.staleUntil) && c.cfg.staleOn(err):
 		n := cur.failures + 1
 		wait := c.backoff(n)
-		ne := &entry{key: k, val: cur.val, started: gen, fetched: cur.fetched,
+		ne := &entry{key: k, val: cur.val, started: gen, born: cur.born, fetched: cur.fetched,
 			expires: cur.expires, staleUntil: cur.staleUntil, failures: n, retryAt: now.Add(wait)}
 		if !cur.refreshAt.IsZero() {
 			ne.refreshAt = now.Add(wait)
@@ -66,7 +66,7 @@ func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now
 			n = cur.failures + 1
 		}
 		retry := now.Add(c.backoff(n))
-		c.put(&entry{key: k, err: compact(err), started: gen, fetched: now, expires: retry, retryAt: retry,
+		c.put(&entry{key: k, err: compact(err), started: gen, born: gen, fetched: now, expires: retry, retryAt: retry,
 			staleUntil: now.Add(c.cfg.backoffMax + c.cfg.backoffBase), failures: n}, cur)
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func compact(err error) error {
 func (c *Cache) rememberNotFound(k key, err error, gen uint64, now time.Time) {
 	if c.cfg.negativeTTL > 0 {
 		exp := now.Add(c.cfg.negativeTTL)
-		c.put(&entry{key: k, err: compact(err), started: gen, fetched: now, expires: exp, staleUntil: exp}, nil)
+		c.put(&entry{key: k, err: compact(err), started: gen, born: gen, fetched: now, expires: exp, staleUntil: exp}, nil)
 	}
 }
 
@@ -142,10 +142,10 @@ func (c *Cache) refreshAhead(e *entry) {
 	go func() {
 		defer c.wg.Done()
 		k := e.key
-		fk := k.flightKey()
+		fk := c.flightKey(k)
 		c.waits.join(fk)
 		defer c.waits.leave(fk)
-		r := <-c.flight.DoChan(fk, func() (any, error) { return c.fill(fk, k, false, e) })
+		r := <-c.flight.DoChan(fk, func() (any, error) { return c.fill(fk, k, false, e, time.Time{}) })
 		if errors.Is(r.Err, ErrOverloaded) {
 			e.refreshing.Store(false) // no slot: a later hit tries again
 		}

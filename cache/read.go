@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"time"
 )
 
 // Parameter returns the parameter req names: from memory while its entry is
@@ -13,7 +14,7 @@ import (
 func (c *Cache) Parameter(ctx context.Context, req ParameterRequest) (Parameter, error) {
 	k := req.key()
 	if !req.Refresh {
-		if e := c.fresh(&k); e != nil {
+		if e := c.fresh(&k, req.MaxAge); e != nil {
 			if e.err != nil {
 				return Parameter{}, e.err
 			}
@@ -23,7 +24,7 @@ func (c *Cache) Parameter(ctx context.Context, req ParameterRequest) (Parameter,
 	if err := req.validate(); err != nil {
 		return Parameter{}, err
 	}
-	e, err := c.load(ctx, k, req.Refresh)
+	e, err := c.load(ctx, k, req.Refresh, req.MaxAge)
 	if err != nil {
 		return Parameter{}, err
 	}
@@ -36,7 +37,7 @@ func (c *Cache) Parameter(ctx context.Context, req ParameterRequest) (Parameter,
 func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
 	k := req.key()
 	if !req.Refresh {
-		if e := c.fresh(&k); e != nil {
+		if e := c.fresh(&k, req.MaxAge); e != nil {
 			if e.err != nil {
 				return Secret{}, e.err
 			}
@@ -46,7 +47,7 @@ func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
 	if err := req.validate(); err != nil {
 		return Secret{}, err
 	}
-	e, err := c.load(ctx, k, req.Refresh)
+	e, err := c.load(ctx, k, req.Refresh, req.MaxAge)
 	if err != nil {
 		return Secret{}, err
 	}
@@ -63,7 +64,7 @@ func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
 func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parameter, error) {
 	k := req.key()
 	if !req.Refresh {
-		if e := c.fresh(&k); e != nil {
+		if e := c.fresh(&k, req.MaxAge); e != nil {
 			if e.err != nil {
 				return nil, e.err
 			}
@@ -73,7 +74,7 @@ func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parame
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	e, err := c.load(ctx, k, req.Refresh)
+	e, err := c.load(ctx, k, req.Refresh, req.MaxAge)
 	if err != nil {
 		return nil, err
 	}
@@ -100,20 +101,22 @@ func (c *Cache) newestItems(req PathRequest, list []Parameter) []Parameter {
 }
 
 // fresh returns the fresh entry for k, a value or a remembered failure, or
-// nil. This is the hit path: one store lookup, one clock read, no
-// allocation, no logging, no lock beyond the store's own.
-func (c *Cache) fresh(k *key) *entry {
-	if c.store == nil {
+// nil; with maxAge positive, only one fetched less than maxAge ago (a
+// negative maxAge is a miss, for the read to reject). This is the hit path:
+// one store lookup, one clock read, no allocation, no logging, no lock
+// beyond the store's own.
+func (c *Cache) fresh(k *key, maxAge time.Duration) *entry {
+	if c.store == nil || maxAge < 0 {
 		return nil
 	}
 	// store.value, by hand: the call is not inlined, and this is the
 	// path a hit takes.
 	e, ok := c.store.values.Get(hash(c.store.seed, k))
-	if !ok || e.key != *k {
-		return c.rememberedFailure(k)
+	if !ok || e.key != *k || !c.store.valid(e) {
+		return c.rememberedFailure(k, maxAge)
 	}
 	now := c.now()
-	if now >= e.freshNs {
+	if now >= e.freshNs || maxAge > 0 && now-e.fetchedNs >= int64(maxAge) {
 		return nil
 	}
 	c.stats.hit()
@@ -124,10 +127,15 @@ func (c *Cache) fresh(k *key) *entry {
 }
 
 // rememberedFailure returns the remembered not-found or backoff error for
-// k while it lasts, or nil.
-func (c *Cache) rememberedFailure(k *key) *entry {
+// k while it lasts, or nil; with maxAge positive, a not-found only if it
+// was learnt less than maxAge ago (a key backing off stays backing off).
+func (c *Cache) rememberedFailure(k *key, maxAge time.Duration) *entry {
 	e := c.store.failure(k)
-	if e == nil || c.now() >= e.freshNs {
+	if e == nil {
+		return nil
+	}
+	now := c.now()
+	if now >= e.freshNs || maxAge > 0 && e.failures == 0 && now-e.fetchedNs >= int64(maxAge) {
 		return nil
 	}
 	c.stats.negativeHits.Add(1)

@@ -3,6 +3,7 @@ package cache
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // AWS's documented limits that a read is checked against before any
@@ -36,6 +37,16 @@ type ParameterRequest struct {
 	// and returned. If the fetch fails the error is returned and the cached
 	// value is kept. Refresh is not part of the cache key.
 	Refresh bool
+	// MaxAge, when positive, asks for a value fetched no longer than
+	// MaxAge ago (Powertools' max_age): an entry older than that is
+	// reloaded, as an expired one is (one shared upstream call, the stale
+	// value on a failure within WithMaxStale), and a younger one is a hit.
+	// It applies to a remembered not-found too,
+	// never to a key backing off after failures. It only ever shortens the
+	// TTL, is not part of the cache key, and does not change what is
+	// stored for other reads. 0 means the TTL alone decides; negative is a
+	// [*RequestError].
+	MaxAge time.Duration
 }
 
 // SecretRequest names one secret read. The zero values of the optional
@@ -52,6 +63,8 @@ type SecretRequest struct {
 	VersionStage string
 	// Refresh skips the cache for this read, as in ParameterRequest.
 	Refresh bool
+	// MaxAge bounds the age of the value returned, as in ParameterRequest.
+	MaxAge time.Duration
 }
 
 // PathRequest names every parameter under a path, read with SSM
@@ -66,10 +79,16 @@ type PathRequest struct {
 	WithDecryption bool
 	// Refresh skips the cache for this read, as in ParameterRequest.
 	Refresh bool
+	// MaxAge bounds the age of the listing returned, as in
+	// ParameterRequest.
+	MaxAge time.Duration
 }
 
 func (r PathRequest) validate() error {
 	if err := checkName("path", r.Path, maxNameLen); err != nil {
+		return err
+	}
+	if err := checkMaxAge(r.MaxAge); err != nil {
 		return err
 	}
 	if r.Path[0] != '/' {
@@ -104,6 +123,9 @@ func (r ParameterRequest) validate() error {
 	if err := checkName("name", r.Name, maxNameLen); err != nil {
 		return err
 	}
+	if err := checkMaxAge(r.MaxAge); err != nil {
+		return err
+	}
 	if r.Version < 0 {
 		return &RequestError{Field: "version", Rule: "must be a positive integer, got " + strconv.FormatInt(r.Version, 10)}
 	}
@@ -131,6 +153,9 @@ func (r SecretRequest) validate() error {
 	if err := checkName("secretId", r.SecretID, maxNameLen); err != nil {
 		return err
 	}
+	if err := checkMaxAge(r.MaxAge); err != nil {
+		return err
+	}
 	if r.VersionID != "" {
 		if n := len(r.VersionID); n < minVersionIDLen || n > maxVersionIDLen {
 			return &RequestError{Field: "versionId", Rule: "must be 32 to 64 characters, got " + strconv.Itoa(n)}
@@ -143,6 +168,14 @@ func (r SecretRequest) validate() error {
 		if err := checkName("versionStage", r.VersionStage, maxStageLen); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkMaxAge rejects a negative MaxAge.
+func checkMaxAge(d time.Duration) error {
+	if d < 0 {
+		return &RequestError{Field: "maxAge", Rule: "must not be negative, got " + d.String()}
 	}
 	return nil
 }

@@ -23,12 +23,19 @@ type entry struct {
 	// that an answer whose load started before the stored one arrived never
 	// replaces it with an older version (see kindSpec.older).
 	started, gen uint64
+	// born numbers the load that fetched the value (for a failure: that
+	// made the call); a stale copy of a value keeps its born. The entry is
+	// valid while born is above the last invalidation of slot, its name's
+	// (see invalidate.go).
+	born uint64
+	slot uint16
 
 	// freshNs and refreshNs are expires and refreshAt on the cache's
 	// monotonic clock (nanoseconds since Cache.epoch; refreshNs 0: never),
 	// set by Cache.put: the hit path compares them with one monotonic
-	// clock read instead of time.Now's two.
-	freshNs, refreshNs int64
+	// clock read instead of time.Now's two. fetchedNs is fetched on that
+	// clock, for MaxAge.
+	freshNs, refreshNs, fetchedNs int64
 
 	fetched    time.Time
 	refreshAt  time.Time // a read after this starts a background reload; zero: never
@@ -64,6 +71,8 @@ type store struct {
 	closed   bool
 	held     atomic.Int64 // entries in both caches
 	clearing atomic.Bool  // Clear reports every entry it drops as evicted: do not count those
+
+	inval [invalSlots]atomic.Uint64 // the last invalidation of each slot (see invalidate.go)
 }
 
 // failureBudget is how many remembered failures a cache with room for n
@@ -105,14 +114,14 @@ func (s *store) newCache(n int) (*ristretto.Cache[uint64, *entry], error) {
 	return c, nil
 }
 
-// value returns the value entry stored for k, fresh or not, or nil. It does
-// not allocate or read the clock: it is the hit path's lookup.
+// value returns the valid value entry stored for k, fresh or not, or nil.
+// It does not allocate or read the clock.
 func (s *store) value(k *key) *entry {
 	if s == nil {
 		return nil
 	}
 	e, ok := s.values.Get(hash(s.seed, k))
-	if !ok || e.key != *k {
+	if !ok || e.key != *k || !s.valid(e) {
 		return nil
 	}
 	return e
@@ -124,7 +133,7 @@ func (s *store) failure(k *key) *entry {
 		return nil
 	}
 	e, ok := s.failures.Get(hash(s.seed, k))
-	if !ok || e.key != *k {
+	if !ok || e.key != *k || !s.valid(e) {
 		return nil
 	}
 	return e
@@ -145,8 +154,11 @@ func (s *store) current(k key) *entry {
 // refuses e when, expect not nil, the stored entry is no longer expect, or
 // when e's load started before the stored answer arrived and e holds an
 // older version of the value (the last answer to arrive wins, but never by
-// going back to a version some caller may have been given already). e.gen
-// is taken here, under the lock: the order of gen is the order of arrival.
+// going back to a version some caller may have been given already). An
+// invalidated entry counts as none. e is not stored, and put returns e,
+// when its name was invalidated after e's value was fetched (its waiters
+// asked before the invalidation; later reads load again). e.gen is taken
+// here, under the lock: the order of gen is the order of arrival.
 //
 // A new key's Set is asynchronous in ristretto; put waits for it, under
 // the lock, so that a read right after the load is a hit and the next
@@ -166,8 +178,12 @@ func (s *store) put(e, expect *entry) *entry {
 	if cur == nil || cur.key != e.key {
 		cur = f
 	}
-	if cur != nil && cur.key != e.key {
+	if cur != nil && (cur.key != e.key || !s.valid(cur)) {
 		cur = nil
+	}
+	e.slot = slotOf(s.seed, &e.key)
+	if !s.valid(e) {
+		return e
 	}
 	if expect != nil && cur != expect || cur != nil && e.started < cur.gen && older(e, cur) {
 		return cur
@@ -203,25 +219,6 @@ func older(e, cur *entry) bool {
 	}
 	o := olderOf[e.key.kind]
 	return o != nil && o(e.val, cur.val)
-}
-
-// del removes what is stored for k.
-func (s *store) del(k key) {
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return
-	}
-	h := hash(s.seed, &k)
-	for _, c := range [...]*ristretto.Cache[uint64, *entry]{s.values, s.failures} {
-		if e, ok := c.Get(h); ok && e.key == k {
-			c.Del(h)
-			s.held.Add(-1)
-		}
-	}
 }
 
 // clear removes every entry.
