@@ -18,10 +18,12 @@ import (
 // past halfway to its own deadline), then gets that value, or a newer one
 // stored meanwhile; the flight goes on without it.
 //
-// With maxAge positive the read wants a value fetched no earlier than
-// maxAge before it started. A flight led by a read with a looser bound may
-// answer with a value in memory that is older than that (see fill); the
-// read then asks once more, leading or joining a flight that fetches.
+// With maxAge positive the read wants a value fetched less than maxAge
+// before it started (after notBefore), as the hit path does. A flight led
+// by a read with a looser bound may answer with a value in memory that is
+// older than that (see fill); the read then asks once more, leading or
+// joining a flight that fetches. A value older than the read's bound that
+// it gets because the upstream failed or is slow counts as a stale serve.
 func (c *Cache) load(ctx context.Context, k key, force bool, maxAge time.Duration) (*entry, error) {
 	start := time.Now()
 	var notBefore time.Time
@@ -80,7 +82,7 @@ func (c *Cache) loadOnce(ctx context.Context, k key, force bool, start, notBefor
 			}
 			if r.Err != nil {
 				if stale && (errors.Is(r.Err, ErrOverloaded) || errors.Is(r.Err, errAbandoned)) {
-					if e := c.staleNow(k, cur); e != nil {
+					if e := c.staleNow(k, cur, notBefore); e != nil {
 						return e, false, nil
 					}
 				}
@@ -90,15 +92,15 @@ func (c *Cache) loadOnce(ctx context.Context, k key, force bool, start, notBefor
 			if e.err != nil {
 				return nil, false, e.err
 			}
-			if !led && e.fetched.Before(notBefore) && e.failures == 0 {
+			if !led && !e.fetched.After(notBefore) && e.failures == 0 {
 				return e, true, nil
 			}
-			if now := time.Now(); !now.Before(e.expires) {
+			if now := time.Now(); !now.Before(e.expires) || !e.fetched.After(notBefore) {
 				c.serveStale(e, now)
 			}
 			return e, false, nil
 		case <-patience:
-			if e := c.staleNow(k, cur); e != nil {
+			if e := c.staleNow(k, cur, notBefore); e != nil {
 				return e, false, nil
 			}
 			patience = nil // past its bound meanwhile (a frozen process thawed): wait for the flight
@@ -123,7 +125,8 @@ func (c *Cache) flightKey(k key) string {
 // stored for k now if it is newer than cur (a flight may have stored one
 // meanwhile: never hand out an older one), else cur; nil if that value is
 // past its staleness bound by now (time may have jumped: a Lambda freeze).
-func (c *Cache) staleNow(k key, cur *entry) *entry {
+// notBefore is the reader's MaxAge bound, as in load.
+func (c *Cache) staleNow(k key, cur *entry, notBefore time.Time) *entry {
 	now := time.Now()
 	if e := c.store.value(&k); e != nil && e != cur && e.gen > cur.gen {
 		cur = e
@@ -131,7 +134,7 @@ func (c *Cache) staleNow(k key, cur *entry) *entry {
 	if !now.Before(cur.staleUntil) {
 		return nil
 	}
-	if !now.Before(cur.expires) {
+	if !now.Before(cur.expires) || !cur.fetched.After(notBefore) {
 		c.serveStale(cur, now)
 	}
 	return cur
@@ -151,9 +154,9 @@ var errAbandoned = errors.New("load abandoned by every waiter")
 //  3. B calls DoChan after the flight ended and starts a new one
 //
 // Without the check B's flight would call upstream again for a value that
-// is already fresh. The value found must also have been fetched no earlier
-// than notBefore, the bound of the read that leads the flight (MaxAge);
-// zero: any.
+// is already fresh. The value found must also have been fetched after
+// notBefore, the bound of the read that leads the flight (MaxAge); zero:
+// any.
 //
 // Answers are ordered by arrival: store.put numbers each answer when it
 // stores it, and the last to arrive wins, whichever load started first.
@@ -193,7 +196,7 @@ func (c *Cache) fill(fk string, k key, force bool, trigger *entry, notBefore tim
 	cur := c.store.current(k)
 	if cur != nil && cur.err == nil && !force {
 		now := time.Now()
-		if trigger == nil && now.Before(cur.expires) && !cur.fetched.Before(notBefore) {
+		if trigger == nil && now.Before(cur.expires) && cur.fetched.After(notBefore) {
 			return cur, nil // another flight stored it meanwhile
 		}
 		if trigger != nil && cur != trigger && now.Before(cur.refreshAt) {

@@ -35,8 +35,11 @@
 //     Label/UnlabelParameterVersion, CreateSecret, PutSecretValue,
 //     UpdateSecret, UpdateSecretVersionStage, DeleteSecret, RotateSecret,
 //     RestoreSecret) go upstream; when they succeed, or fail without a
-//     client error from the service, the whole cache is emptied, so the
-//     process reads its own writes (see the one race below).
+//     client error from the service, every cached form of the names they
+//     change is invalidated (each version, label, stage and decryption,
+//     ARN forms, the listings of the paths above a parameter, reads
+//     through /aws/reference/secretsmanager/), so the process reads its
+//     own writes; other names stay cached.
 //   - No loop: the cache reads upstream through clients ([Source]) that
 //     remove the middleware from each of their calls' stacks, so its own
 //     calls are never answered from itself and are counted once.
@@ -48,9 +51,12 @@
 // or the credentials (an assumed role in another account, say) is answered
 // from the cache filled with the installed configuration's: build such
 // clients from a config without the middleware, or pass [BypassSSM] or
-// [BypassSecretsManager]. A write that races a read of the same name whose
-// upstream call started before the write may leave the older value cached
-// until its TTL.
+// [BypassSecretsManager]. A read whose upstream call started before a write
+// through the middleware returns may get the older value, as it asked
+// first; the cache does not keep it, and reads that start after the write
+// returns get the new value. A write made elsewhere (another process, the
+// console, a client without the middleware) is seen when the TTL ends, or
+// sooner with a read's MaxAge.
 //
 // # Cost
 //

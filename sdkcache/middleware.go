@@ -48,8 +48,8 @@ func (m *mw) HandleInitialize(ctx context.Context, in middleware.InitializeInput
 	case *secretsmanager.BatchGetSecretValueInput:
 		out, ok, err = m.batchGetSecretValue(ctx, p)
 	default:
-		if isWrite(in.Parameters) {
-			return m.write(ctx, in, next)
+		if params, secrets, ok := written(in.Parameters); ok {
+			return m.write(ctx, in, next, params, secrets)
 		}
 		return next.HandleInitialize(ctx, in)
 	}
@@ -62,50 +62,108 @@ func (m *mw) HandleInitialize(ctx context.Context, in middleware.InitializeInput
 	return middleware.InitializeOutput{Result: out}, middleware.Metadata{}, nil
 }
 
-// isWrite reports whether in is the input of an operation that changes a
-// value the cache may hold (or, for CreateSecret and RestoreSecret, a
-// not-found it may remember).
-func isWrite(in any) bool {
-	switch in.(type) {
-	case *ssm.PutParameterInput, *ssm.DeleteParameterInput, *ssm.DeleteParametersInput,
-		*ssm.LabelParameterVersionInput, *ssm.UnlabelParameterVersionInput,
-		*secretsmanager.PutSecretValueInput, *secretsmanager.UpdateSecretInput,
-		*secretsmanager.UpdateSecretVersionStageInput, *secretsmanager.DeleteSecretInput,
-		*secretsmanager.RotateSecretInput, *secretsmanager.RestoreSecretInput,
-		*secretsmanager.CreateSecretInput:
-		return true
+// written returns the names a write changes, or ok false when in is not a
+// write the cache cares about: the parameter names and secret ids an
+// operation that changes a value the cache may hold (or, for CreateSecret
+// and RestoreSecret, a not-found it may remember) names in its input.
+func written(in any) (params, secrets []string, ok bool) {
+	switch p := in.(type) {
+	case *ssm.PutParameterInput:
+		return []string{deref(p.Name)}, nil, true
+	case *ssm.DeleteParameterInput:
+		return []string{deref(p.Name)}, nil, true
+	case *ssm.DeleteParametersInput:
+		return p.Names, nil, true
+	case *ssm.LabelParameterVersionInput:
+		return []string{deref(p.Name)}, nil, true
+	case *ssm.UnlabelParameterVersionInput:
+		return []string{deref(p.Name)}, nil, true
+	case *secretsmanager.PutSecretValueInput:
+		return nil, []string{deref(p.SecretId)}, true
+	case *secretsmanager.UpdateSecretInput:
+		return nil, []string{deref(p.SecretId)}, true
+	case *secretsmanager.UpdateSecretVersionStageInput:
+		return nil, []string{deref(p.SecretId)}, true
+	case *secretsmanager.DeleteSecretInput:
+		return nil, []string{deref(p.SecretId)}, true
+	case *secretsmanager.RotateSecretInput:
+		return nil, []string{deref(p.SecretId)}, true
+	case *secretsmanager.RestoreSecretInput:
+		return nil, []string{deref(p.SecretId)}, true
+	case *secretsmanager.CreateSecretInput:
+		return nil, []string{deref(p.Name)}, true
 	}
-	return false
+	return nil, nil, false
+}
+
+// writtenSecret returns the name and ARN a successful secret write's output
+// names: a write by one form of an id also reaches the reads by another
+// (a name and a partial ARN, say) that the id's own form cannot tell.
+func writtenSecret(out any) []string {
+	var name, arn *string
+	switch o := out.(type) {
+	case *secretsmanager.PutSecretValueOutput:
+		name, arn = o.Name, o.ARN
+	case *secretsmanager.UpdateSecretOutput:
+		name, arn = o.Name, o.ARN
+	case *secretsmanager.UpdateSecretVersionStageOutput:
+		name, arn = o.Name, o.ARN
+	case *secretsmanager.DeleteSecretOutput:
+		name, arn = o.Name, o.ARN
+	case *secretsmanager.RotateSecretOutput:
+		name, arn = o.Name, o.ARN
+	case *secretsmanager.RestoreSecretOutput:
+		name, arn = o.Name, o.ARN
+	case *secretsmanager.CreateSecretOutput:
+		name, arn = o.Name, o.ARN
+	}
+	var ids []string
+	for _, s := range []*string{name, arn} {
+		if s != nil && *s != "" {
+			ids = append(ids, *s)
+		}
+	}
+	return ids
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // write passes a write upstream and, unless the service refused it with a
-// client error (so nothing changed), drops every cached answer: the next
-// read of any name goes upstream, so the process reads its own write.
+// client error (so nothing changed), invalidates every cached answer for
+// the names it changed (cache.Cache.InvalidateParameter and
+// InvalidateSecret): each version, label and WithDecryption of a parameter,
+// its ARN, the listings of the paths above it; each version and stage of a
+// secret, its name and ARNs, its reads through
+// /aws/reference/secretsmanager/. Other names stay cached.
 //
-// Everything, not the written name only: a name is cached under keys the
-// write does not spell (its ARN, selectors, labels, path listings,
-// /aws/reference/secretsmanager/ names), and package cache has no
-// invalidation by name yet. Writes are rare next to reads in a Lambda
-// function; a process that writes often pays one upstream read per cached
-// key after each write.
-//
-// A read whose upstream call started before the write and ends after it may
-// still store the older value (cache.InvalidateParameter documents this):
-//
-//  1. goroutine A misses /p; its load asks SSM and gets v1
-//  2. goroutine B writes v2 through the client; the cache is emptied
-//  3. A's load stores v1
-//  4. B reads /p and gets v1 until the TTL
-//
-// A read that starts after the write returns, with no such load in flight,
-// always sees the write.
-func (m *mw) write(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+// A read that starts after the write returns sees the write: it does not
+// join a load that started before, and what such a load fetched is not
+// stored (the goroutine that started it gets it, as it asked before the
+// write).
+func (m *mw) write(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler, params, secrets []string) (middleware.InitializeOutput, middleware.Metadata, error) {
 	out, md, err := next.HandleInitialize(ctx, in)
 	var re *smithyhttp.ResponseError
 	if err == nil || !errors.As(err, &re) || re.HTTPStatusCode() >= 500 {
 		// Succeeded, or failed in a way that may have changed the value
 		// anyway (no answer, a timeout, a server error).
-		m.c.InvalidateAll()
+		if err == nil {
+			secrets = append(secrets, writtenSecret(out.Result)...)
+		}
+		for _, name := range params {
+			if name != "" {
+				m.c.InvalidateParameter(cache.ParameterRequest{Name: name})
+			}
+		}
+		for _, id := range secrets {
+			if id != "" {
+				m.c.InvalidateSecret(cache.SecretRequest{SecretID: id})
+			}
+		}
 	}
 	return out, md, err
 }

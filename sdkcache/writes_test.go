@@ -2,6 +2,7 @@ package sdkcache_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -108,4 +109,117 @@ func TestReadYourWrites(t *testing.T) {
 		t.Fatalf("PutParameter with a 500 = %v", err)
 	}
 	check("a PutParameter that failed with a 500", get("/app/q"), "q2")
+}
+
+// TestWriteInvalidatesEveryFormOfItsNameOnly: a write through the client
+// reaches every cached form of the name it changes (WithDecryption, the
+// ARN, a selector, the listing of the path above it, a secret's ARN and
+// its /aws/reference/secretsmanager/ read) and no other name: the others
+// are still hits, with no upstream call.
+func TestWriteInvalidatesEveryFormOfItsNameOnly(t *testing.T) {
+	srv, cfg, _ := setup(t)
+	seed(t, srv, "/app/a", "a1")
+	seed(t, srv, "/app/b", "b1")
+	seed(t, srv, "/other/c", "c1")
+	seedSecret(t, srv, "app/s", "s1")
+	seedSecret(t, srv, "app/t", "t1")
+	direct, err := srv.SSM().GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/app/a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paramARN := aws.ToString(direct.Parameter.ARN)
+	ds, err := srv.SecretsManager().GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretARN := aws.ToString(ds.ARN)
+
+	client := ssm.NewFromConfig(cfg)
+	sm := secretsmanager.NewFromConfig(cfg)
+	param := func(name string, decrypt bool) string {
+		t.Helper()
+		out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(decrypt)})
+		if err != nil {
+			t.Fatalf("GetParameter(%q): %v", name, err)
+		}
+		return aws.ToString(out.Parameter.Value)
+	}
+	path := func(p string) string {
+		t.Helper()
+		out, err := client.GetParametersByPath(ctx, &ssm.GetParametersByPathInput{Path: aws.String(p)})
+		if err != nil {
+			t.Fatalf("GetParametersByPath(%q): %v", p, err)
+		}
+		var s []string
+		for _, q := range out.Parameters {
+			s = append(s, aws.ToString(q.Name)+"="+aws.ToString(q.Value))
+		}
+		return strings.Join(s, ",")
+	}
+	secret := func(id string) string {
+		t.Helper()
+		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+		if err != nil {
+			t.Fatalf("GetSecretValue(%q): %v", id, err)
+		}
+		return aws.ToString(out.SecretString)
+	}
+	type read struct {
+		name string
+		get  func() string
+	}
+	reads := []read{
+		{"/app/a", func() string { return param("/app/a", false) }},
+		{"/app/a decrypted", func() string { return param("/app/a", true) }},
+		{"/app/a by ARN", func() string { return param(paramARN, false) }},
+		{"/app/a:1", func() string { return param("/app/a:1", false) }},
+		{"path /app", func() string { return path("/app") }},
+		{"/app/b", func() string { return param("/app/b", false) }},
+		{"path /other", func() string { return path("/other") }},
+		{"app/s", func() string { return secret("app/s") }},
+		{"app/s by ARN", func() string { return secret(secretARN) }},
+		{"app/s by reference", func() string { return param("/aws/reference/secretsmanager/app/s", true) }},
+		{"app/t", func() string { return secret("app/t") }},
+	}
+	for _, r := range reads {
+		r.get()
+	}
+	calls := func() int {
+		return srv.Calls("GetParameter") + srv.Calls("GetParametersByPath") + srv.Calls("GetSecretValue")
+	}
+	srv.ResetCounters()
+	for _, r := range reads {
+		r.get()
+	}
+	if n := calls(); n != 0 {
+		t.Fatalf("second round of reads made %d upstream calls; want 0 (all hits)", n)
+	}
+
+	if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/a"), Value: aws.String("a2"),
+		Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(secretARN), SecretString: aws.String("s2")}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"/app/a": "a2", "/app/a decrypted": "a2", "/app/a by ARN": "a2", "/app/a:1": "a1",
+		"path /app": "/app/a=a2,/app/b=b1", "/app/b": "b1", "path /other": "/other/c=c1",
+		"app/s": "s2", "app/s by ARN": "s2", "app/s by reference": "s2", "app/t": "t1",
+	}
+	changed := map[string]bool{"/app/a": true, "/app/a decrypted": true, "/app/a by ARN": true, "/app/a:1": true,
+		"path /app": true, "app/s": true, "app/s by ARN": true, "app/s by reference": true}
+	for _, r := range reads {
+		srv.ResetCounters()
+		if got := r.get(); got != want[r.name] {
+			t.Errorf("%s after the writes = %q; want %q", r.name, got, want[r.name])
+		}
+		n := calls()
+		switch {
+		case changed[r.name] && n != 1:
+			t.Errorf("%s after the writes made %d upstream calls; want 1 (invalidated)", r.name, n)
+		case !changed[r.name] && n != 0:
+			t.Errorf("%s after the writes made %d upstream calls; want 0 (another name: still cached)", r.name, n)
+		}
+	}
 }
