@@ -146,3 +146,39 @@ func ExampleCache_WithSecret() {
 	// connected
 	// <nil>
 }
+
+// A read may ask for a value younger than the TTL allows, as Powertools'
+// max_age does: MaxAge reloads an older entry, and the reload serves every
+// later read. InvalidateParameter drops every form of a name at once.
+func ExampleParameterRequest_maxAge() {
+	srv := sourcetest.NewServer()
+	defer srv.Close()
+	srv.PutParameter(sourcetest.Parameter{Name: "/app/flag", Value: "off"})
+	c, err := cache.New(srv.Clients()) // TTL 300 s
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	read := func(maxAge time.Duration) string {
+		p, err := c.Parameter(ctx, cache.ParameterRequest{Name: "/app/flag", MaxAge: maxAge})
+		if err != nil {
+			return err.Error()
+		}
+		return p.Value()
+	}
+	fmt.Println(read(0))
+	srv.PutParameter(sourcetest.Parameter{Name: "/app/flag", Value: "on"}) // behind the cache's back
+	fmt.Println(read(0), read(time.Hour))                                  // both within the TTL and the hour
+	fmt.Println(read(time.Nanosecond), read(0))                            // fetched after the read asked; then a hit
+	srv.PutParameter(sourcetest.Parameter{Name: "/app/flag", Value: "off"})
+	c.InvalidateParameter(cache.ParameterRequest{Name: "/app/flag"})
+	fmt.Println(read(0))
+	fmt.Println("upstream calls:", srv.Calls("GetParameter"))
+	// Output:
+	// off
+	// off off
+	// on on
+	// off
+	// upstream calls: 3
+}
