@@ -91,3 +91,16 @@ func advance(d time.Duration) {
 	t := time.NewTimer(d)
 	<-t.C
 }
+
+// appearing returns a fake whose parameters are not found until exists is
+// set, and then echo.
+func appearing() (f *fakeUpstream, exists *atomic.Bool) {
+	f, exists = newFake(), &atomic.Bool{}
+	f.paramFn = func(_ context.Context, in *ssm.GetParameterInput) (*ssm.GetParameterOutput, error) {
+		if !exists.Load() {
+			return nil, &ssmtypes.ParameterNotFound{Message: aws.String("not found")}
+		}
+		return echoParameter(in), nil
+	}
+	return f, exists
+}

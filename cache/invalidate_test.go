@@ -117,20 +117,13 @@ func TestInvalidateEveryForm(t *testing.T) {
 // TestInvalidateDropsRememberedNotFound: a not-found is forgotten too, so
 // a name created and invalidated is read at once.
 func TestInvalidateDropsRememberedNotFound(t *testing.T) {
-	f := newFake()
-	exists := false
-	f.paramFn = func(_ context.Context, in *ssm.GetParameterInput) (*ssm.GetParameterOutput, error) {
-		if !exists {
-			return nil, &ssmtypes.ParameterNotFound{Message: aws.String("not found")}
-		}
-		return echoParameter(in), nil
-	}
+	f, exists := appearing()
 	c := mustNew(t, f.clients(), WithNegativeTTL(time.Hour))
 	ctx := context.Background()
 	if _, err := c.Parameter(ctx, ParameterRequest{Name: "/new"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("first read = %v; want ErrNotFound", err)
 	}
-	exists = true
+	exists.Store(true)
 	if _, err := c.Parameter(ctx, ParameterRequest{Name: "/new"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second read = %v; want the remembered ErrNotFound", err)
 	}

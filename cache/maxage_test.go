@@ -7,10 +7,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // TestMaxAge: an entry older than a read's MaxAge is reloaded, one younger
@@ -67,15 +63,8 @@ func TestMaxAge(t *testing.T) {
 // make one upstream call, and all get its answer.
 func TestMaxAgeCoalesced(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		up := &versioned{}
-		f := newFake()
-		f.paramFn = up.fn
-		c := mustNew(t, f.clients())
+		up, f, c := agedEntry(t)
 		ctx := context.Background()
-		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/p"}); err != nil {
-			t.Fatal(err)
-		}
-		advance(30 * time.Second)
 		up.gate = make(chan struct{})
 		const readers = 50
 		var wg sync.WaitGroup
@@ -108,15 +97,8 @@ func TestMaxAgeCoalesced(t *testing.T) {
 // non-transient one answers the error and keeps the value for other reads.
 func TestMaxAgeStaleOnError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		up := &versioned{}
-		f := newFake()
-		f.paramFn = up.fn
-		c := mustNew(t, f.clients())
+		up, _, c := agedEntry(t)
 		ctx := context.Background()
-		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/p"}); err != nil {
-			t.Fatal(err)
-		}
-		advance(30 * time.Second)
 		up.setFail(errThrottled)
 		p, err := c.Parameter(ctx, ParameterRequest{Name: "/p", MaxAge: 10 * time.Second})
 		if err != nil || p.Value() != "v1" {
@@ -140,20 +122,13 @@ func TestMaxAgeStaleOnError(t *testing.T) {
 // again; a younger one is answered from memory.
 func TestMaxAgeNotFound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFake()
-		exists := false
-		f.paramFn = func(_ context.Context, in *ssm.GetParameterInput) (*ssm.GetParameterOutput, error) {
-			if !exists {
-				return nil, &ssmtypes.ParameterNotFound{Message: aws.String("not found")}
-			}
-			return echoParameter(in), nil
-		}
+		f, exists := appearing()
 		c := mustNew(t, f.clients(), WithNegativeTTL(time.Minute))
 		ctx := context.Background()
 		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/p"}); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("first read = %v; want ErrNotFound", err)
 		}
-		exists = true
+		exists.Store(true)
 		advance(2 * time.Second)
 		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/p", MaxAge: 5 * time.Second}); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("read 2 s later, MaxAge 5 s = %v; want the remembered ErrNotFound", err)
@@ -210,16 +185,9 @@ func TestMaxAgeNegativeRejected(t *testing.T) {
 // that fetches.
 func TestMaxAgeAsksAgainAfterALooserFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		up := &versioned{}
-		f := newFake()
-		f.paramFn = up.fn
-		c := mustNew(t, f.clients())
+		_, f, c := agedEntry(t)
 		ctx := context.Background()
 		req := ParameterRequest{Name: "/p", MaxAge: 10 * time.Second}
-		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/p"}); err != nil {
-			t.Fatal(err)
-		}
-		advance(30 * time.Second)
 		k := req.key()
 		old := c.store.value(&k)
 		// A flight of the key that answers the value in memory, as fill
@@ -290,4 +258,20 @@ func TestMaxAgeHitDoesNotAllocate(t *testing.T) {
 	if got := f.total.Load(); got != 1 {
 		t.Errorf("upstream calls = %d; want 1", got)
 	}
+}
+
+// agedEntry returns a cache whose upstream answers a new version on each
+// call, with /p read once (v1) and 30 s of fake time gone since. It runs
+// inside a synctest bubble.
+func agedEntry(t *testing.T) (*versioned, *fakeUpstream, *Cache) {
+	t.Helper()
+	up := &versioned{}
+	f := newFake()
+	f.paramFn = up.fn
+	c := mustNew(t, f.clients())
+	if _, err := c.Parameter(context.Background(), ParameterRequest{Name: "/p"}); err != nil {
+		t.Fatal(err)
+	}
+	advance(30 * time.Second)
+	return up, f, c
 }
