@@ -40,6 +40,9 @@
 //     ARN forms, the listings of the paths above a parameter, reads
 //     through /aws/reference/secretsmanager/), so the process reads its
 //     own writes; other names stay cached.
+//   - A call under [WithMaxAge] wants a value fetched less than the given
+//     time ago (Powertools' max_age, cache.ParameterRequest.MaxAge): an
+//     older cached answer is reloaded, a younger one is a hit.
 //   - No loop: the cache reads upstream through clients ([Source]) that
 //     remove the middleware from each of their calls' stacks, so its own
 //     calls are never answered from itself and are counted once.
