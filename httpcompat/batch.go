@@ -23,11 +23,11 @@ const maxBatchNames = 100
 
 // batchQuery turns the query of GET /parsec/v1/parameters into cache
 // requests: name one or more times (1 to 100, in order, each a name, path or
-// ARN, optionally with a :version or :label selector), withDecryption at
-// most once.
+// ARN, optionally with a :version or :label selector), withDecryption and
+// maxAgeSeconds at most once each, applying to every name.
 func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 	var names []string
-	var decrypt []param
+	var options []param
 	for _, p := range params {
 		switch p.key {
 		case "name":
@@ -35,10 +35,10 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 				return nil, &requestError{field: "name", rule: ruleRequired}
 			}
 			names = append(names, p.value)
-		case "withDecryption":
-			decrypt = append(decrypt, p)
+		case "withDecryption", maxAgeSeconds:
+			options = append(options, p)
 		default:
-			return nil, &requestError{field: "query parameter " + quote(p.key), rule: ruleUnknown + " (allowed: name, withDecryption)"}
+			return nil, &requestError{field: "query parameter " + quote(p.key), rule: ruleUnknown + " (allowed: name, withDecryption, " + maxAgeSeconds + ")"}
 		}
 	}
 	if len(names) == 0 {
@@ -47,11 +47,15 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 	if len(names) > maxBatchNames {
 		return nil, &requestError{field: "name", rule: "must be given at most " + strconv.Itoa(maxBatchNames) + " times, got " + strconv.Itoa(len(names))}
 	}
-	q, err := newQuery(decrypt, "withDecryption")
+	q, err := newQuery(options, "withDecryption", maxAgeSeconds)
 	if err != nil {
 		return nil, err
 	}
 	withDecryption, err := q.boolean("withDecryption")
+	if err != nil {
+		return nil, err
+	}
+	maxAge, err := q.maxAge()
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +64,7 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 		if strings.HasPrefix(n, referencePrefix) && !withDecryption {
 			return nil, errReferenceNeedsDecryption
 		}
-		reqs[i] = cache.ParameterRequest{Name: n, WithDecryption: withDecryption}
+		reqs[i] = cache.ParameterRequest{Name: n, WithDecryption: withDecryption, MaxAge: maxAge}
 	}
 	return reqs, nil
 }

@@ -18,11 +18,11 @@
 //
 // # Routes
 //
-//	GET /systemsmanager/parameters/get[/]  name, withDecryption, version, label, refreshNow
-//	GET /secretsmanager/get[/]             secretId, versionId, versionStage, refreshNow
-//	GET /v1/{secretId}                     versionId, versionStage, refreshNow (the Secrets Manager Agent's)
+//	GET /systemsmanager/parameters/get[/]  name, withDecryption, version, label, refreshNow, maxAgeSeconds
+//	GET /secretsmanager/get[/]             secretId, versionId, versionStage, refreshNow, maxAgeSeconds
+//	GET /v1/{secretId}                     versionId, versionStage, refreshNow, maxAgeSeconds (the Secrets Manager Agent's)
 //	GET /ping                              "healthy", no token needed
-//	GET /parsec/v1/parameters              name (1–100 times), withDecryption: parsec's addition
+//	GET /parsec/v1/parameters              name (1–100 times), withDecryption, maxAgeSeconds: parsec's addition
 //
 // Every route but /ping needs the token in X-Aws-Parameters-Secrets-Token or
 // X-Vault-Token (header names in any case), compared in constant time with
@@ -44,6 +44,21 @@
 //     /aws/reference/secretsmanager/, any other version is a secret's
 //     version id, sent as a selector). An optional parameter given empty
 //     ("version=") counts as not given.
+//   - maxAgeSeconds is parsec's addition (the extension has no such
+//     parameter, so a client that sends it works only against parsec): the
+//     read wants a value fetched at most that many seconds ago, the
+//     [cache.ParameterRequest] MaxAge. A cached value older than that is
+//     reloaded through one shared upstream call (as an expired one is, the
+//     value in memory is served if the reload fails or outlasts the
+//     cache's stale wait), a younger one is served; it never lengthens the
+//     TTL. The value is a
+//     decimal number of seconds, digits only, from 0 to 31536000 (one
+//     year); 0 asks for a value fetched after the request arrived (MaxAge
+//     one nanosecond, as MaxAge 0 means no bound). Unlike other optional
+//     parameters an empty value is not "not given": it, a sign, a fraction,
+//     a unit, a larger number or the parameter twice is a 400 naming
+//     maxAgeSeconds and the rule. On /parsec/v1/parameters it applies to
+//     every name. Without it, replies are the extension's.
 //   - version and label together: the one that comes first in the raw query
 //     wins and the other is ignored, as in the extension. versionId and
 //     versionStage together are both sent; Secrets Manager requires them to

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -19,6 +20,9 @@ func FuzzParseQuery(f *testing.F) {
 		"secretId=s&versionId=01234567-89ab-cdef-0123-456789abcdef&versionStage=AWSCURRENT",
 		"%ZZ", "a=%", "a=%2", "&&=&", "name=a+b", "name=%00", "name=%FF", "name=a&name=b", "refreshNow=TRUE",
 		"name=%2Faws%2Freference%2Fsecretsmanager%2Fs&version=uuid-ish&withDecryption=1",
+		"name=a&maxAgeSeconds=0", "secretId=s&maxAgeSeconds=31536000", "name=a&maxAgeSeconds=31536001",
+		"name=a&maxAgeSeconds=%2B5", "name=a&maxAgeSeconds=1.5", "secretId=s&maxAgeSeconds=5s",
+		"name=a&maxAgeSeconds=&maxAgeSeconds=1", "maxAgeSeconds=99999999999999999999&name=a",
 	} {
 		f.Add(s)
 	}
@@ -51,13 +55,26 @@ func FuzzParseQuery(f *testing.F) {
 				t.Fatalf("re-encoded %q: param %d = %+v; want %+v", raw, i, again[i], params[i])
 			}
 		}
-		if req, err := parameterQuery(params); err == nil && req.Name == "" {
-			t.Fatalf("parameterQuery(%q) accepted an empty name", raw)
+		if req, err := parameterQuery(params); err == nil && (req.Name == "" || !validMaxAge(req.MaxAge)) {
+			t.Fatalf("parameterQuery(%q) accepted an empty name or MaxAge %v", raw, req.MaxAge)
 		}
-		if req, err := secretQuery(params, ""); err == nil && req.SecretID == "" {
-			t.Fatalf("secretQuery(%q) accepted an empty secretId", raw)
+		if req, err := secretQuery(params, ""); err == nil && (req.SecretID == "" || !validMaxAge(req.MaxAge)) {
+			t.Fatalf("secretQuery(%q) accepted an empty secretId or MaxAge %v", raw, req.MaxAge)
+		}
+		if reqs, err := batchQuery(params); err == nil {
+			for _, req := range reqs {
+				if req.Name == "" || req.MaxAge != reqs[0].MaxAge || !validMaxAge(req.MaxAge) {
+					t.Fatalf("batchQuery(%q) accepted %+v", raw, reqs)
+				}
+			}
 		}
 	})
+}
+
+// validMaxAge reports whether d is a MaxAge that maxAgeSeconds can give:
+// 0 (absent), one nanosecond (maxAgeSeconds=0) or whole seconds up to a year.
+func validMaxAge(d time.Duration) bool {
+	return d == 0 || d == time.Nanosecond || d%time.Second == 0 && d > 0 && d <= maxAgeLimit*time.Second
 }
 
 // FuzzHandler: the whole handler over a fake upstream never panics, answers
@@ -83,6 +100,11 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "/secretsmanager/get?secretId=s", "localhost", 1, false},
 		{"GET", "/ping", "localhost", 0, false},
 		{"GET", "/systemsmanager/parameters/get?name=%ZZ&name=%", "localhost", 1, false},
+		{"GET", "/systemsmanager/parameters/get?name=%2Fa&maxAgeSeconds=0", "localhost", 1, false},
+		{"GET", "/secretsmanager/get?secretId=s&maxAgeSeconds=60", "localhost", 1, false},
+		{"GET", "/v1/s?maxAgeSeconds=5s", "localhost", 1, false},
+		{"GET", "/parsec/v1/parameters?name=a&name=b&maxAgeSeconds=31536000", "localhost", 1, false},
+		{"GET", "/parsec/v1/parameters?name=a&maxAgeSeconds=-1", "localhost", 1, false},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.target, s.host, s.token, s.xff)

@@ -3,6 +3,7 @@ package httpcompat
 import (
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parsec-go/parsec/cache"
@@ -13,12 +14,20 @@ import (
 const (
 	ruleBool     = "must be true, false, 1 or 0 (any case)"
 	ruleVersion  = "must be a positive integer"
+	ruleMaxAge   = "must be a whole number of seconds from 0 to 31536000 (one year), digits only"
 	ruleRequired = "is required and must not be empty"
 	ruleUnknown  = "is not a query parameter of this route"
 	ruleDup      = "must be given at most once"
 	ruleEncoding = "has an invalid percent-encoding (a % must be followed by two hex digits)"
 	ruleUTF8     = "must be valid UTF-8"
 	ruleControl  = "must not contain control characters"
+)
+
+// maxAgeSeconds is parsec's query parameter for a read's maximum age (the
+// extension has none); maxAgeLimit is its largest value, one year.
+const (
+	maxAgeSeconds = "maxAgeSeconds"
+	maxAgeLimit   = 365 * 24 * 60 * 60
 )
 
 // referencePrefix marks an SSM name that reads a Secrets Manager secret.
@@ -195,8 +204,28 @@ func (q query) required(key string) (string, error) {
 	return v, nil
 }
 
-// positive parses a positive decimal integer: digits only, no sign.
-func positive(v string) (int64, bool) {
+// maxAge parses maxAgeSeconds into a cache read's MaxAge: absent is 0 (the
+// TTL alone decides); N from 1 to maxAgeLimit is N seconds; 0 is one
+// nanosecond, which asks for a value fetched after the request arrived
+// (MaxAge 0 would mean no bound). Any other value, the empty one included,
+// is an error naming the parameter and the rule.
+func (q query) maxAge() (time.Duration, error) {
+	v, i := q.get(maxAgeSeconds)
+	if i < 0 {
+		return 0, nil
+	}
+	n, ok := decimal(v)
+	if !ok || n > maxAgeLimit {
+		return 0, &requestError{field: maxAgeSeconds, rule: ruleMaxAge + ", got " + quote(v)}
+	}
+	if n == 0 {
+		return time.Nanosecond, nil
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+// decimal parses a decimal integer: digits only, no sign, at most an int64.
+func decimal(v string) (int64, bool) {
 	if v == "" {
 		return 0, false
 	}
@@ -206,7 +235,13 @@ func positive(v string) (int64, bool) {
 		}
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	return n, err == nil && n > 0
+	return n, err == nil
+}
+
+// positive parses a positive decimal integer: digits only, no sign.
+func positive(v string) (int64, bool) {
+	n, ok := decimal(v)
+	return n, ok && n > 0
 }
 
 // parameterQuery turns the query of GET /systemsmanager/parameters/get into
@@ -215,7 +250,7 @@ func positive(v string) (int64, bool) {
 // under /aws/reference/secretsmanager/, version is a Secrets Manager version
 // id and is sent to SSM as a selector in the name.
 func parameterQuery(params []param) (cache.ParameterRequest, error) {
-	q, err := newQuery(params, "name", "withDecryption", "version", "label", "refreshNow")
+	q, err := newQuery(params, "name", "withDecryption", "version", "label", "refreshNow", maxAgeSeconds)
 	if err != nil {
 		return cache.ParameterRequest{}, err
 	}
@@ -227,6 +262,9 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 		return req, err
 	}
 	if req.Refresh, err = q.boolean("refreshNow"); err != nil {
+		return req, err
+	}
+	if req.MaxAge, err = q.maxAge(); err != nil {
 		return req, err
 	}
 	if strings.HasPrefix(req.Name, referencePrefix) && !req.WithDecryption {
@@ -263,7 +301,7 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 // request. With id != "" (the /v1/{secretId} route) secretId is not a query
 // parameter.
 func secretQuery(params []param, id string) (cache.SecretRequest, error) {
-	allowed := []string{"secretId", "versionId", "versionStage", "refreshNow"}
+	allowed := []string{"secretId", "versionId", "versionStage", "refreshNow", maxAgeSeconds}
 	if id != "" {
 		allowed = allowed[1:]
 	}
@@ -280,6 +318,9 @@ func secretQuery(params []param, id string) (cache.SecretRequest, error) {
 	req.VersionID, _ = q.get("versionId")
 	req.VersionStage, _ = q.get("versionStage")
 	if req.Refresh, err = q.boolean("refreshNow"); err != nil {
+		return req, err
+	}
+	if req.MaxAge, err = q.maxAge(); err != nil {
 		return req, err
 	}
 	return req, nil
