@@ -48,7 +48,7 @@ func TestMaxAge(t *testing.T) {
 		}
 		start := time.Now()
 		for i, s := range steps {
-			advance(start.Add(s.at).Sub(time.Now())) // 0 when already there
+			advance(time.Until(start.Add(s.at))) // 0 when already there
 			if got := read(s.maxAge); got != s.want {
 				t.Fatalf("step %d (t=%v, MaxAge %v) = %q; want %q", i, s.at, s.maxAge, got, s.want)
 			}

@@ -144,7 +144,7 @@ func TestMaxAgeSeconds(t *testing.T) {
 				}
 				start := time.Now()
 				for i, st := range steps {
-					wait(start.Add(st.at).Sub(time.Now()))
+					wait(time.Until(start.Add(st.at)))
 					if i == 1 {
 						rt.put(t, srv, "v2") // changed upstream after the first read
 					}
