@@ -44,19 +44,30 @@ var wantClientResult = clientResult{
 // clientEvent is the script's argument: what to read.
 var clientEvent = `{"parameter":"` + apiKeyName + `","secret":"` + secretName + `","missing":"fail/ParameterNotFound"}`
 
+// missing ends a test that cannot run here: what says what is missing, how
+// how to get it. Under CI (CI=true) no test may skip, so it fails; elsewhere
+// it skips.
+func missing(t testing.TB, what, how string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s; under CI=true every test must run: %s", what, how)
+	}
+	t.Skipf("%s: skipping (it fails under CI=true); %s", what, how)
+}
+
 // needTool returns the path of a tool, failing under CI and skipping
 // elsewhere when it is missing.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed; under CI the real-client tests must run", name)
-		}
-		t.Skipf("%s is not installed: skipping this real-client test (it fails under CI=true)", name)
+		missing(t, name+" is not installed", "install it and put it on PATH (.ci/run does)")
 	}
 	return p
 }
+
+// howIPv6 is how to get the IPv6 loopback that the dual-stack tests need.
+const howIPv6 = "enable IPv6 on lo (sysctl -w net.ipv6.conf.lo.disable_ipv6=0; in Docker, run with --sysctl net.ipv6.conf.all.disable_ipv6=0)"
 
 // clientEnv is the environment a client script runs in: the function's
 // variables as Lambda sets them, and no proxy.
@@ -137,11 +148,8 @@ func TestClientAxios(t *testing.T) {
 		npm := needTool(t, "npm")
 		s := clientServer(t) // npm ignores it; runErr needs one for the environment
 		if _, err := runErr(s, clientsDir, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"); err != nil {
-			const how = "install axios with registry access: cd httpcompat/testdata/clients && npm ci (.ci/run does)"
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("axios is not installed and npm ci failed; under CI the real-client tests must run: %s\n%v", how, err)
-			}
-			t.Skipf("axios is not installed and npm ci failed (no registry?): %s; skipping (it fails under CI=true)\n%v", how, err)
+			missing(t, fmt.Sprintf("axios is not installed and npm ci failed (no registry?): %v", err),
+				"install axios with registry access: cd httpcompat/testdata/clients && npm ci (.ci/run does)")
 		}
 	}
 	s := clientServer(t)
@@ -201,10 +209,7 @@ func clientServerLocalhost(t *testing.T, opts ...Option) *Server {
 	h, _, _ := newTestHandler(t, opts...)
 	s := listenLocalhost(t, h)
 	if len(s.Addrs()) != 2 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no IPv6 loopback: serving on %v only; CI machines must have ::1", s.Addrs())
-		}
-		t.Skipf("no IPv6 loopback here (serving on %v only): skipping (it fails under CI=true)", s.Addrs())
+		missing(t, fmt.Sprintf("no IPv6 loopback (::1) here: serving on %v only", s.Addrs()), howIPv6)
 	}
 	return s
 }
