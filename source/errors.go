@@ -58,6 +58,11 @@ type Error struct {
 	Message string // the service's message, or the cause's text when there is no code
 	Kind    error  // ErrNotFound, ErrAccessDenied, ErrThrottled, ErrInvalid, ErrUnavailable or ErrConfig
 	Err     error  // the cause
+	// Local is true when parsec refused the read itself, before any
+	// upstream call (a malformed ARN, a region of another partition): the
+	// Kind is then ErrInvalid, and the text says "refused locally" instead
+	// of "rejected by the service".
+	Local bool
 }
 
 // Error returns, for example,
@@ -69,7 +74,10 @@ func (e *Error) Error() string {
 	b.WriteString(" \"")
 	b.WriteString(e.Name)
 	b.WriteString("\": ")
-	if e.Kind != nil {
+	switch {
+	case e.Local:
+		b.WriteString("refused locally, before any call")
+	case e.Kind != nil:
 		b.WriteString(e.Kind.Error())
 	}
 	if e.Code != "" {

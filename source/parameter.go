@@ -34,6 +34,9 @@ func (c Clients) ReadParameter(ctx context.Context, name string, decrypt bool) (
 	if c.Parameter == nil {
 		return nil, fmt.Errorf("%s %q: %w", op, name, ErrNoClient)
 	}
+	if err := checkRouted(ctx, op, name, c.Parameter); err != nil {
+		return nil, err
+	}
 	out, err := c.Parameter.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(decrypt)})
 	if err != nil {
 		return nil, Classify(op, name, err)
@@ -58,7 +61,19 @@ func (c Clients) ReadParameters(ctx context.Context, names []string, decrypt boo
 	if len(names) > MaxGetParameters {
 		return nil, fmt.Errorf("%s: %d names, at most %d per call", op, len(names), MaxGetParameters)
 	}
-	out, err := c.Parameters.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(decrypt)})
+	if err := checkRouted(ctx, op, strings.Join(names, ","), c.Parameters); err != nil {
+		return nil, err
+	}
+	if r := routerOf(c.Parameters); r != nil {
+		return r.readParameters(ctx, names, decrypt)
+	}
+	return readParameters(ctx, c.Parameters, names, decrypt)
+}
+
+// readParameters makes the GetParameters call of ReadParameters through g.
+func readParameters(ctx context.Context, g ParametersGetter, names []string, decrypt bool) ([]Result[*ssmtypes.Parameter], error) {
+	const op = "GetParameters"
+	out, err := g.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(decrypt)})
 	if err != nil {
 		return nil, Classify(op, strings.Join(names, ","), err)
 	}
@@ -156,6 +171,9 @@ func (c Clients) ReadPath(ctx context.Context, path string, recursive, decrypt b
 	const op = "GetParametersByPath"
 	if c.ParametersByPath == nil {
 		return nil, fmt.Errorf("%s %q: %w", op, path, ErrNoClient)
+	}
+	if err := checkRouted(ctx, op, path, c.ParametersByPath); err != nil {
+		return nil, err
 	}
 	in := &ssm.GetParametersByPathInput{Path: aws.String(path), Recursive: aws.Bool(recursive),
 		WithDecryption: aws.Bool(decrypt), MaxResults: aws.Int32(maxPathPageSize)}

@@ -2,7 +2,9 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -10,144 +12,328 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // DefaultMaxRegions is how many regions besides its own the clients of
-// [New] read from when [WithMaxRegions] does not say.
+// [New] keep clients for when [WithMaxRegions] does not say.
 const DefaultMaxRegions = 8
 
-// regionOptions are the options of routing by region.
+// DefaultMaxRoles is how many roles the clients of [New] keep credentials
+// and clients for when [WithMaxRoles] does not say: the Secrets Manager
+// Agent's max_roles default.
+const DefaultMaxRoles = 20
+
+// The causes of local errors of routing, besides those of ARNs
+// ([ErrMalformedARN], [ErrPartitionMismatch]).
+var (
+	// ErrUnknownRegion: an ARN or a failover region names a region that
+	// does not have the form of its partition's regions (zz-fake-0, say).
+	// Code "UnknownRegion".
+	ErrUnknownRegion = errors.New("unknown region")
+	// ErrSeveralRegions: one call of a field of the Clients of [New]
+	// (GetParameters, BatchGetSecretValue) names several regions. Code
+	// "SeveralRegions". [Clients.ReadParameters] and [Clients.ReadSecrets]
+	// split such a batch by region instead.
+	ErrSeveralRegions = errors.New("names in several regions")
+)
+
+// regionOptions are the options of routing by region and role.
 type regionOptions struct {
-	off bool // WithRegionRouting(false)
-	max int  // WithMaxRegions; 0 means DefaultMaxRegions
+	off      bool // WithRegionRouting(false)
+	max      int  // WithMaxRegions; 0 means DefaultMaxRegions
+	maxRoles int  // WithMaxRoles; 0 means DefaultMaxRoles
+	stsOpts  []func(*sts.Options)
 }
 
 // WithRegionRouting turns routing by ARN on or off. On (the default), a
 // read whose parameter ARN or secret ARN names another region than the
-// client's goes to a client for that region, made from the same aws.Config
-// and option functions on first use and kept; see [New]. Off, every read
-// goes to the client's own region, as the AWS Parameters and Secrets Lambda
-// Extension does, and ARNs are not checked.
+// client's goes to clients for that region, made from the same aws.Config
+// and option functions; see [New]. Off, every read goes to the client's own
+// region, as the AWS Parameters and Secrets Lambda Extension does, and ARNs
+// are not checked. Reads through a role ([WithRole]) and failover
+// ([WithFailover]) work either way.
 func WithRegionRouting(on bool) Option {
 	return func(o *options) { o.regions.off = !on }
 }
 
 // WithMaxRegions bounds how many regions besides its own a client of [New]
-// reads from: a read by ARN of one more region fails, with no upstream
-// call, with an [*Error] of Kind [ErrInvalid] and Code "TooManyRegions"
-// that wraps [ErrTooManyRegions] and names the bound. The bound counts
-// regions, for SSM and Secrets Manager each; clients once made are kept
-// for the life of the [Clients]. Zero or a negative n keeps the default,
-// [DefaultMaxRegions].
+// keeps clients for. A region's clients are kept only after a call through
+// them reached an endpoint (an answer, even an error answer, came back);
+// when one more region would be kept, the clients of the least recently
+// used region are dropped, so a read of a new region never fails for want
+// of room and regions that do not exist (no endpoint answers) never take
+// one. Zero or a negative n keeps the default, [DefaultMaxRegions].
 func WithMaxRegions(n int) Option {
 	return func(o *options) { o.regions.max = n }
 }
 
-// routeRegions returns the Clients of New: s and sm, the clients of the
-// config's region, wrapped so that reads by ARN of another region go to
-// clients of that region made from cfg (with the HTTP client New chose) and
-// the same option functions. GetParametersByPath takes a path, never an
-// ARN, and stays with s.
-func routeRegions(cfg aws.Config, o *options, s *ssm.Client, sm *secretsmanager.Client) Clients {
-	if o.regions.off {
-		return Clients{Parameter: s, Parameters: s, ParametersByPath: s, Secret: sm, SecretBatch: sm}
-	}
-	max := o.regions.max
-	if max <= 0 {
-		max = DefaultMaxRegions
-	}
-	ssmOpts, smOpts := slices.Clip(o.ssmOpts), slices.Clip(o.smOpts)
-	p := ssmRoutes{newRegions(s.Options().Region, s, max, func(region string) *ssm.Client {
-		return ssm.NewFromConfig(cfg, append(ssmOpts, func(o *ssm.Options) { o.Region = region })...)
-	})}
-	q := secretRoutes{newRegions(sm.Options().Region, sm, max, func(region string) *secretsmanager.Client {
-		return secretsmanager.NewFromConfig(cfg, append(smOpts, func(o *secretsmanager.Options) { o.Region = region })...)
-	})}
-	return Clients{Parameter: p, Parameters: p, ParametersByPath: s, Secret: q, SecretBatch: q}
+// WithMaxRoles bounds how many roles ([WithRole]) a client of [New] keeps
+// credentials and clients for: when one more role would be kept, those of
+// the least recently used role are dropped (its next read assumes it
+// again). A role is kept, like a region, only after a call through it
+// reached an endpoint. Zero or a negative n keeps the default,
+// [DefaultMaxRoles], the Secrets Manager Agent's max_roles default.
+func WithMaxRoles(n int) Option {
+	return func(o *options) { o.regions.maxRoles = n }
 }
 
-// regions holds the client of one service for its own region and, made on
-// first use, for other regions. It is safe for concurrent use.
-type regions[C any] struct {
-	home      string // the home client's region
+// WithSTSOptions passes option functions to sts.NewFromConfig, for the STS
+// client that assumes the roles of [WithRole] (its endpoint, say).
+func WithSTSOptions(fns ...func(*sts.Options)) Option {
+	return func(o *options) { o.regions.stsOpts = append(o.regions.stsOpts, fns...) }
+}
+
+// setKey names one client set: the role ("" for the config's own
+// credentials) and the region.
+type setKey struct{ role, region string }
+
+// clientSet is the SSM and Secrets Manager clients of one (role, region).
+type clientSet struct {
+	ssm   *ssm.Client
+	sm    *secretsmanager.Client
+	creds aws.CredentialsProvider // the role's cached credentials; nil without a role
+	used  uint64                  // the router's tick when last used; under router.mu
+}
+
+// router makes and keeps the client sets of [New]. The home set (no role,
+// the config's region) is always there; the others are kept in sets, at
+// most maxRoles distinct roles and max distinct regions besides home, least
+// recently used dropped. It is safe for concurrent use.
+type router struct {
+	cfg       aws.Config
+	home      string // the config's region
 	partition string // home's partition
-	homeC     C
-	max       int                   // bound on len(others)
-	build     func(region string) C // makes the client of another region; no I/O
-	mu        sync.Mutex            // protects others
-	others    map[string]C          // clients of other regions, by region; at most max
+	off       bool   // WithRegionRouting(false)
+	max       int    // bound on distinct regions besides home in sets
+	maxRoles  int    // bound on distinct roles in sets
+	ssmOpts   []func(*ssm.Options)
+	smOpts    []func(*secretsmanager.Options)
+	homeSet   *clientSet
+	sts       func() *sts.Client // made on first use
+
+	mu   sync.Mutex // protects sets, tick and the used fields
+	sets map[setKey]*clientSet
+	tick uint64
 }
 
-func newRegions[C any](home string, homeC C, max int, build func(string) C) *regions[C] {
-	return &regions[C]{home: home, partition: partitionOf(home), homeC: homeC, max: max, build: build,
-		others: make(map[string]C)}
+// newRouter returns the router of New: s and sm are the home clients.
+func newRouter(cfg aws.Config, o *options, s *ssm.Client, sm *secretsmanager.Client) *router {
+	r := &router{cfg: cfg, home: s.Options().Region, off: o.regions.off, max: o.regions.max, maxRoles: o.regions.maxRoles,
+		ssmOpts: slices.Clip(o.ssmOpts), smOpts: slices.Clip(o.smOpts),
+		homeSet: &clientSet{ssm: s, sm: sm}, sets: map[setKey]*clientSet{}}
+	r.partition = partitionOf(r.home)
+	if r.max <= 0 {
+		r.max = DefaultMaxRegions
+	}
+	if r.maxRoles <= 0 {
+		r.maxRoles = DefaultMaxRoles
+	}
+	stsOpts := slices.Clip(o.regions.stsOpts)
+	r.sts = sync.OnceValue(func() *sts.Client { return sts.NewFromConfig(cfg, stsOpts...) })
+	return r
 }
 
-// route returns the client that serves a read of name, given the ARN in it
-// (ok false: no ARN, the home client), and the region it serves ("" for the
-// home region). The error is a local [*Error] of Kind [ErrInvalid].
-func (r *regions[C]) route(op, name string, a arn, ok bool, err error) (C, string, error) {
-	var zero C
+// regionFor returns the region a read of name goes to, given the ARN in it
+// (ok false: no ARN, the home region). The error is a local [*Error] of
+// Kind [ErrInvalid].
+func (r *router) regionFor(op, name string, a arn, ok bool, err error) (string, error) {
 	switch {
+	case r.off || (err == nil && !ok):
+		return r.home, nil
 	case err != nil:
-		return zero, "", localError(op, name, "InvalidARN", err)
-	case !ok:
-		return r.homeC, "", nil
+		return "", localError(op, name, "InvalidARN", err)
 	case a.partition != r.partition:
-		return zero, "", localError(op, name, "PartitionMismatch", fmt.Errorf(
+		return "", localError(op, name, "PartitionMismatch", fmt.Errorf(
 			"%w: the ARN is in partition %s, the client's region %q in partition %s", ErrPartitionMismatch, a.partition, r.home, r.partition))
 	case partitionOf(a.region) != a.partition:
-		return zero, "", localError(op, name, "PartitionMismatch", fmt.Errorf(
+		return "", localError(op, name, "PartitionMismatch", fmt.Errorf(
 			"%w: the ARN names partition %s, its region %s is in partition %s", ErrPartitionMismatch, a.partition, a.region, partitionOf(a.region)))
 	case a.region == r.home:
-		return r.homeC, "", nil
+		return r.home, nil
 	}
-	if c, found, err := r.lookup(op, name, a.region); found || err != nil {
-		return c, a.region, err
+	if err := checkRegion(a.partition, a.region); err != nil {
+		return "", localError(op, name, "UnknownRegion", err)
 	}
-	// Build outside the lock (the option functions are the caller's code),
-	// then check again: two first reads of a region race like this
-	//
-	//	1. A: lookup, no client, room for one
-	//	2. B: lookup, no client, room for one
-	//	3. A: build, lock, store its client, unlock
-	//	4. B: build, lock, finds A's client, keeps it (drops its own), unlock
-	//
-	// and share one client. A client holds no goroutine or connection of its
-	// own, so the dropped one costs nothing. The bound is checked again at
-	// 4, so it holds even when two new regions race for the last place.
-	built := r.build(a.region)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.others[a.region]; ok {
-		return c, a.region, nil
-	}
-	if len(r.others) >= r.max {
-		return zero, "", r.tooMany(op, name, a.region)
-	}
-	r.others[a.region] = built
-	return built, a.region, nil
+	return a.region, nil
 }
 
-// lookup returns the kept client of region (found), or nothing when there
-// is none yet but room for one, or the TooManyRegions error.
-func (r *regions[C]) lookup(op, name, region string) (c C, found bool, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.others[region]; ok {
-		return c, true, nil
-	}
-	if len(r.others) >= r.max {
-		return c, false, r.tooMany(op, name, region)
-	}
-	return c, false, nil
+// regionPatterns are the partitions' region name patterns, as AWS's
+// endpoint rules state them.
+var regionPatterns = map[string]*regexp.Regexp{
+	"aws":        regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$`),
+	"aws-cn":     regexp.MustCompile(`^cn-\w+-\d+$`),
+	"aws-us-gov": regexp.MustCompile(`^us-gov-\w+-\d+$`),
+	"aws-iso":    regexp.MustCompile(`^us-iso-\w+-\d+$`),
+	"aws-iso-b":  regexp.MustCompile(`^us-isob-\w+-\d+$`),
+	"aws-iso-e":  regexp.MustCompile(`^eu-isoe-\w+-\d+$`),
+	"aws-iso-f":  regexp.MustCompile(`^us-isof-\w+-\d+$`),
+	"aws-eusc":   regexp.MustCompile(`^eusc-(de)-\w+-\d+$`),
 }
 
-// tooMany is the error of a read of one region too many.
-func (r *regions[C]) tooMany(op, name, region string) error {
-	return localError(op, name, "TooManyRegions", fmt.Errorf(
-		"%w: region %s would be one too many, this client reads from at most %d %s besides %q (source.WithMaxRegions)",
-		ErrTooManyRegions, region, r.max, plural(r.max, "region", "regions"), r.home))
+// checkRegion reports, with an error wrapping [ErrUnknownRegion], a region
+// that does not have the form of partition's regions.
+func checkRegion(partition, region string) error {
+	re := regionPatterns[partition]
+	if re == nil || !re.MatchString(region) {
+		pat := "none known"
+		if re != nil {
+			pat = re.String()
+		}
+		return fmt.Errorf("%w: %q is not a region name of partition %s (pattern %s)", ErrUnknownRegion, region, partition, pat)
+	}
+	return nil
+}
+
+// CheckRegion reports whether region can be a region of the partition of
+// home: its name has the form of that partition's regions (for aws,
+// us-east-1 or eu-central-2; not zz-fake-0). The error wraps
+// [ErrUnknownRegion] or [ErrPartitionMismatch] and names the rule. It does
+// not say whether the region exists or is enabled for an account.
+func CheckRegion(home, region string) error {
+	p := partitionOf(home)
+	if partitionOf(region) != p {
+		return fmt.Errorf("%w: region %s is in partition %s, %s in partition %s", ErrPartitionMismatch, region, partitionOf(region), home, p)
+	}
+	return checkRegion(p, region)
+}
+
+// use returns the client set of (role, region) and a function the caller
+// calls with the call's error. A set not kept yet is made now (no I/O) and
+// kept by done only if the call reached an endpoint: a region that does
+// not exist, or a role that cannot be assumed, takes no place.
+func (r *router) use(role, region string) (set *clientSet, done func(error)) {
+	if role == "" && region == r.home {
+		return r.homeSet, func(error) {}
+	}
+	k := setKey{role, region}
+	r.mu.Lock()
+	r.tick++
+	if s, ok := r.sets[k]; ok {
+		s.used = r.tick
+		r.mu.Unlock()
+		return s, func(error) {}
+	}
+	var creds aws.CredentialsProvider
+	for sk, s := range r.sets { // a role's credentials serve every region
+		if role != "" && sk.role == role {
+			creds = s.creds
+			break
+		}
+	}
+	r.mu.Unlock()
+	s := r.build(role, region, creds)
+	return s, func(err error) {
+		if reachedEndpoint(err) {
+			r.keep(k, s)
+		}
+	}
+}
+
+// build makes the clients of (role, region): no I/O. With a role, their
+// credentials are creds, or, nil, the role's assumed through STS and cached
+// (refreshed before they expire).
+func (r *router) build(role, region string, creds aws.CredentialsProvider) *clientSet {
+	cfg := r.cfg
+	if role != "" {
+		if creds == nil {
+			creds = r.roleCredentials(role)
+		}
+		cfg.Credentials = creds
+	}
+	in := func(o *ssm.Options) { o.Region = region }
+	inSM := func(o *secretsmanager.Options) { o.Region = region }
+	return &clientSet{creds: creds,
+		ssm: ssm.NewFromConfig(cfg, append(r.ssmOpts, in)...),
+		sm:  secretsmanager.NewFromConfig(cfg, append(r.smOpts, inSM)...)}
+}
+
+// keep stores s under k unless a set is there already, dropping the sets
+// of the least recently used role or region first when k's role or region
+// would be one too many.
+func (r *router) keep(k setKey, s *clientSet) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.sets[k]; ok {
+		return
+	}
+	r.tick++
+	s.used = r.tick
+	if k.role != "" {
+		r.makeRoom(k.role, r.maxRoles, func(sk setKey) string { return sk.role })
+	}
+	if k.region != r.home {
+		r.makeRoom(k.region, r.max, func(sk setKey) string {
+			if sk.region == r.home {
+				return ""
+			}
+			return sk.region
+		})
+	}
+	r.sets[k] = s
+}
+
+// makeRoom drops every set of the least recently used value of dim (a
+// role, a region; "" is not counted) when v is new and the sets already
+// hold max values. Called with r.mu held; it scans the sets, at most
+// (maxRoles+1)×(max+1), on the first use of a role or region only.
+func (r *router) makeRoom(v string, max int, dim func(setKey) string) {
+	last := map[string]uint64{}
+	for sk, s := range r.sets {
+		if d := dim(sk); d != "" {
+			last[d] = max64(last[d], s.used)
+		}
+	}
+	if _, ok := last[v]; ok || len(last) < max {
+		return
+	}
+	victim, oldest := "", ^uint64(0)
+	for d, u := range last {
+		if u < oldest {
+			victim, oldest = d, u
+		}
+	}
+	for sk := range r.sets {
+		if dim(sk) == victim {
+			delete(r.sets, sk)
+		}
+	}
+}
+
+func max64(a, b uint64) uint64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// reachedEndpoint reports whether a call that returned err reached an
+// endpoint: it succeeded, or an HTTP answer came back. A role that could
+// not be assumed did not reach the service's endpoint, whatever STS said.
+func reachedEndpoint(err error) bool {
+	if err == nil {
+		return true
+	}
+	var re *roleError
+	if errors.As(err, &re) {
+		return false
+	}
+	var resp *smithyhttp.ResponseError
+	// The SDK puts an empty response (status 0) in the errors of calls
+	// that got none.
+	return errors.As(err, &resp) && resp.Response != nil && resp.Response.Response != nil && resp.HTTPStatusCode() != 0
+}
+
+// kept reports the client sets kept: for tests.
+func (r *router) kept() []setKey {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ks []setKey
+	for k := range r.sets {
+		ks = append(ks, k)
+	}
+	return ks
 }
 
 func plural(n int, one, many string) string {
@@ -158,109 +344,182 @@ func plural(n int, one, many string) string {
 }
 
 // localError is the error of a read refused before any upstream call: an
-// [*Error] of Kind [ErrInvalid] whose Message, and so the text, states the
+// [*Error] of Kind [ErrInvalid], marked Local, whose Message states the
 // rule.
 func localError(op, name, code string, cause error) error {
-	return refused{&Error{Op: op, Name: name, Code: code, Message: cause.Error(), Kind: ErrInvalid, Err: cause}}
+	return &Error{Op: op, Name: name, Code: code, Message: cause.Error(), Kind: ErrInvalid, Local: true, Err: cause}
 }
 
-// refused is a local [*Error] whose text always holds its Message.
-type refused struct{ e *Error }
+// routed is implemented by the fields of the Clients of [New]: they route
+// by role and region through their router.
+type routed interface{ router() *router }
 
-func (r refused) Error() string {
-	s := r.e.Error()
-	if !strings.Contains(s, r.e.Message) {
-		s += ": " + r.e.Message
+// routerOf returns the router behind a field of Clients, or nil.
+func routerOf(v any) *router {
+	if rt, ok := v.(routed); ok {
+		return rt.router()
 	}
-	return s
+	return nil
 }
 
-// Unwrap returns the *Error.
-func (r refused) Unwrap() error { return r.e }
+// routeClients returns the Clients of New.
+func routeClients(cfg aws.Config, o *options, s *ssm.Client, sm *secretsmanager.Client) Clients {
+	r := newRouter(cfg, o, s, sm)
+	sr := ssmRoutes{r}
+	mr := secretRoutes{r}
+	return Clients{Parameter: sr, Parameters: sr, ParametersByPath: sr, Secret: mr, SecretBatch: mr, SecretList: mr}
+}
 
-// ssmRoutes is the SSM side of routing: GetParameter and GetParameters by
-// the region of the parameter ARN (or of the secret ARN in a reference).
-type ssmRoutes struct{ r *regions[*ssm.Client] }
+// call runs one call through the client set of (the role in ctx, the
+// region name names) and keeps the set if the call reached an endpoint.
+func call[O any](ctx context.Context, r *router, op, name, region string, do func(*clientSet) (O, error)) (O, error) {
+	role := RoleFrom(ctx)
+	if role != "" {
+		if err := r.checkRole(op, name, role); err != nil {
+			var zero O
+			return zero, err
+		}
+	}
+	set, done := r.use(role, region)
+	out, err := do(set)
+	done(err)
+	if err != nil {
+		err = classifyRole(op, name, err)
+	}
+	return out, err
+}
 
-// GetParameter sends in to the client of the region in.Name names.
+// ssmRoutes is the SSM side of the Clients of New.
+type ssmRoutes struct{ r *router }
+
+func (s ssmRoutes) router() *router { return s.r }
+
+// GetParameter sends in to the clients of the role in ctx and of the
+// region in.Name names.
 func (s ssmRoutes) GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	if in == nil {
-		return s.r.homeC.GetParameter(ctx, in, optFns...)
+	if in == nil { // the SDK's own error
+		return s.r.homeSet.ssm.GetParameter(ctx, in, optFns...)
 	}
+	const op = "GetParameter"
 	name := aws.ToString(in.Name)
 	a, ok, err := parameterARN(name)
-	c, _, err := s.r.route("GetParameter", name, a, ok, err)
+	region, err := s.r.regionFor(op, name, a, ok, err)
 	if err != nil {
 		return nil, err
 	}
-	return c.GetParameter(ctx, in, optFns...)
-}
-
-// GetParameters sends in to the client of the region its names name, or,
-// when they name several, one call per region with that region's names;
-// see mergeParameters.
-func (s ssmRoutes) GetParameters(ctx context.Context, in *ssm.GetParametersInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
-	if in == nil {
-		return s.r.homeC.GetParameters(ctx, in, optFns...)
-	}
-	gs, err := groupByRegion(s.r, "GetParameters", in.Names, parameterARN)
-	if err != nil {
-		return nil, err
-	}
-	if len(gs) == 1 {
-		return gs[0].c.GetParameters(ctx, in, optFns...)
-	}
-	outs, err := runGroups(ctx, gs, func(ctx context.Context, g group[*ssm.Client]) (*ssm.GetParametersOutput, error) {
-		sub := *in
-		sub.Names = g.names
-		return g.c.GetParameters(ctx, &sub, optFns...)
+	return call(ctx, s.r, op, name, region, func(c *clientSet) (*ssm.GetParameterOutput, error) {
+		return c.ssm.GetParameter(ctx, in, optFns...)
 	})
+}
+
+// GetParameters sends in to the clients of the role in ctx and of the one
+// region its names name. Names of several regions are refused: use
+// [Clients.ReadParameters], which makes one call per region.
+func (s ssmRoutes) GetParameters(ctx context.Context, in *ssm.GetParametersInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
+	if in == nil { // the SDK's own error
+		return s.r.homeSet.ssm.GetParameters(ctx, in, optFns...)
+	}
+	const op = "GetParameters"
+	region, err := oneRegion(s.r, op, in.Names, parameterARN)
 	if err != nil {
 		return nil, err
 	}
-	return mergeParameters(len(in.Names), gs, outs), nil
+	return call(ctx, s.r, op, strings.Join(in.Names, ","), region, func(c *clientSet) (*ssm.GetParametersOutput, error) {
+		return c.ssm.GetParameters(ctx, in, optFns...)
+	})
 }
 
-// secretRoutes is the Secrets Manager side of routing: GetSecretValue and
-// BatchGetSecretValue by the region of the secret ARN.
-type secretRoutes struct {
-	r *regions[*secretsmanager.Client]
-}
-
-// GetSecretValue sends in to the client of the region in.SecretId names.
-func (s secretRoutes) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	if in == nil {
-		return s.r.homeC.GetSecretValue(ctx, in, optFns...)
+// GetParametersByPath sends in to the home region's clients of the role in
+// ctx: a path names no region.
+func (s ssmRoutes) GetParametersByPath(ctx context.Context, in *ssm.GetParametersByPathInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersByPathOutput, error) {
+	if in == nil { // the SDK's own error
+		return s.r.homeSet.ssm.GetParametersByPath(ctx, in, optFns...)
 	}
+	return call(ctx, s.r, "GetParametersByPath", aws.ToString(in.Path), s.r.home, func(c *clientSet) (*ssm.GetParametersByPathOutput, error) {
+		return c.ssm.GetParametersByPath(ctx, in, optFns...)
+	})
+}
+
+// oneRegion returns the region every name goes to, or a local error when
+// they go to several.
+func oneRegion(r *router, op string, names []string, parse func(string) (arn, bool, error)) (string, error) {
+	regions := make([]string, len(names))
+	for i, n := range names { // a name refused is named first
+		a, ok, err := parse(n)
+		g, err := r.regionFor(op, n, a, ok, err)
+		if err != nil {
+			return "", err
+		}
+		regions[i] = g
+	}
+	for _, g := range regions {
+		if g != regions[0] {
+			return "", localError(op, strings.Join(names, ","), "SeveralRegions", fmt.Errorf(
+				"%w: the names are in regions %s and %s; one call reaches one region (source.Clients.ReadParameters and ReadSecrets split by region)",
+				ErrSeveralRegions, regions[0], g))
+		}
+	}
+	if len(regions) == 0 {
+		return r.home, nil
+	}
+	return regions[0], nil
+}
+
+// secretRoutes is the Secrets Manager side of the Clients of New.
+type secretRoutes struct{ r *router }
+
+func (s secretRoutes) router() *router { return s.r }
+
+// GetSecretValue sends in to the clients of the role in ctx and of the
+// region in.SecretId names; with [WithFailover] in ctx, a transient failure
+// there is followed by reads of the replicas (see failover.go).
+func (s secretRoutes) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	if in == nil { // the SDK's own error
+		return s.r.homeSet.sm.GetSecretValue(ctx, in, optFns...)
+	}
+	const op = "GetSecretValue"
 	id := aws.ToString(in.SecretId)
 	a, ok, err := secretARN(id)
-	c, _, err := s.r.route("GetSecretValue", id, a, ok, err)
+	region, err := s.r.regionFor(op, id, a, ok, err)
 	if err != nil {
 		return nil, err
 	}
-	return c.GetSecretValue(ctx, in, optFns...)
+	return failover(ctx, s.r, op, id, region, func(ctx context.Context, region string) (*secretsmanager.GetSecretValueOutput, error) {
+		sub := *in
+		sub.SecretId = aws.String(inRegion(id, region))
+		out, err := call(ctx, s.r, op, id, region, func(c *clientSet) (*secretsmanager.GetSecretValueOutput, error) {
+			return c.sm.GetSecretValue(ctx, &sub, optFns...)
+		})
+		if out != nil {
+			setServed(&out.ResultMetadata, Served{Region: region})
+		}
+		return out, err
+	}, markSecret)
 }
 
-// BatchGetSecretValue sends in to the client of the region its
-// SecretIdList names, or, when it names several, one call per region with
-// that region's ids (each followed to its last page); see mergeSecrets. A
-// call with Filters lists secrets of the client's own region.
+// BatchGetSecretValue sends in to the clients of the role in ctx and of the
+// one region its ids name (a call with Filters: the home region). Ids of
+// several regions are refused: use [Clients.ReadSecrets].
 func (s secretRoutes) BatchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
-	if in == nil || len(in.Filters) > 0 {
-		return s.r.homeC.BatchGetSecretValue(ctx, in, optFns...)
+	if in == nil { // the SDK's own error
+		return s.r.homeSet.sm.BatchGetSecretValue(ctx, in, optFns...)
 	}
-	gs, err := groupByRegion(s.r, "BatchGetSecretValue", in.SecretIdList, secretARN)
+	const op = "BatchGetSecretValue"
+	region, err := oneRegion(s.r, op, in.SecretIdList, secretARN)
 	if err != nil {
 		return nil, err
 	}
-	if len(gs) == 1 {
-		return gs[0].c.BatchGetSecretValue(ctx, in, optFns...)
-	}
-	outs, err := runGroups(ctx, gs, func(ctx context.Context, g group[*secretsmanager.Client]) (*secretsmanager.BatchGetSecretValueOutput, error) {
-		return batchAllPages(ctx, g, in, optFns)
+	return call(ctx, s.r, op, strings.Join(in.SecretIdList, ","), region, func(c *clientSet) (*secretsmanager.BatchGetSecretValueOutput, error) {
+		return c.sm.BatchGetSecretValue(ctx, in, optFns...)
 	})
-	if err != nil {
-		return nil, err
+}
+
+// ListSecrets sends in to the home region's clients of the role in ctx.
+func (s secretRoutes) ListSecrets(ctx context.Context, in *secretsmanager.ListSecretsInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretsOutput, error) {
+	if in == nil { // the SDK's own error
+		return s.r.homeSet.sm.ListSecrets(ctx, in, optFns...)
 	}
-	return mergeSecrets(len(in.SecretIdList), gs, outs), nil
+	return call(ctx, s.r, "ListSecrets", "", s.r.home, func(c *clientSet) (*secretsmanager.ListSecretsOutput, error) {
+		return c.sm.ListSecrets(ctx, in, optFns...)
+	})
 }

@@ -1,6 +1,7 @@
 package source_test
 
 import (
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -85,11 +86,11 @@ func TestRouteAgainstMoto(t *testing.T) {
 	cfg.HTTPClient = counter
 	cl := source.New(cfg)
 
-	p, err := cl.Parameter.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(westParam)})
-	if err != nil || aws.ToString(p.Parameter.Value) != "x@us-west-2" {
+	p, err := cl.ReadParameter(ctx, westParam, false)
+	if err != nil || aws.ToString(p.Value) != "x@us-west-2" {
 		t.Fatalf("GetParameter(%q) = %v, %v; want x@us-west-2", westParam, p, err)
 	}
-	s, err := cl.Secret.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretARN[west])})
+	s, err := cl.ReadSecret(ctx, secretARN[west], "", "")
 	if err != nil || aws.ToString(s.SecretString) != "db@us-west-2" {
 		t.Fatalf("GetSecretValue(%q) = %v, %v; want db@us-west-2", secretARN[west], s, err)
 	}
@@ -97,7 +98,7 @@ func TestRouteAgainstMoto(t *testing.T) {
 		t.Fatalf("calls to %s, %s = %d, %d; want 2, 0", west, east, n, m)
 	}
 
-	ps, err := cl.Parameters.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{westParam, "/app/x"}})
+	ps, err := cl.ReadParameters(ctx, []string{westParam, "/app/x"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,23 +106,22 @@ func TestRouteAgainstMoto(t *testing.T) {
 	// text before the first colon), so us-west-2's answer lists the ARN as
 	// invalid; what this shows is that it went there, in its own call. The
 	// values of a split GetParameters are checked against sourcetest.
-	var got []string
-	for _, p := range ps.Parameters {
-		got = append(got, aws.ToString(p.Value))
+	if !errors.Is(ps[0].Err, source.ErrNotFound) || ps[1].Err != nil || aws.ToString(ps[1].Value.Value) != "x@us-east-1" {
+		t.Errorf("ReadParameters = %v; want [not found (moto), x@us-east-1]", ps)
 	}
-	if want := []string{"x@us-east-1"}; !slices.Equal(got, want) || !slices.Equal(ps.InvalidParameters, []string{westParam}) {
-		t.Errorf("GetParameters values = %q, invalid %q; want %q, [%s] (moto)", got, ps.InvalidParameters, want, westParam)
-	}
-	bs, err := cl.SecretBatch.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"db", secretARN[west]}})
+	bs, err := cl.ReadSecrets(ctx, []string{"db", secretARN[west]})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = got[:0]
-	for _, v := range bs.SecretValues {
-		got = append(got, aws.ToString(v.SecretString))
+	var got []string
+	for _, v := range bs {
+		if v.Err != nil {
+			t.Fatal(v.Err)
+		}
+		got = append(got, aws.ToString(v.Value.SecretString))
 	}
-	if want := []string{"db@us-east-1", "db@us-west-2"}; !slices.Equal(got, want) || len(bs.Errors) != 0 {
-		t.Errorf("BatchGetSecretValue values = %q, errors %v; want %q, none", got, bs.Errors, want)
+	if want := []string{"db@us-east-1", "db@us-west-2"}; !slices.Equal(got, want) {
+		t.Errorf("ReadSecrets values = %q; want %q", got, want)
 	}
 	for _, target := range []string{"AmazonSSM.GetParameters", "secretsmanager.BatchGetSecretValue"} {
 		if n, m := counter.calls(west, target), counter.calls(east, target); n != 1 || m != 1 {

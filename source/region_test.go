@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,7 +238,83 @@ func TestRouteLocalErrors(t *testing.T) {
 		})
 	}
 }
-func TestRegionBound(t *testing.T) {
+
+// Issue 22 item 3: made-up regions used to fill the region slots for
+// good, so that every later real cross-region read failed with
+// TooManyRegions (and an error text blaming the service). A region that
+// does not have its partition's form is refused locally, takes no slot,
+// and the error says it is local.
+func TestMadeUpRegionsTakeNoSlot(t *testing.T) {
+	ctx := context.Background()
+	east, west, cl := twoRegions(t)
+	for i := range source.DefaultMaxRegions + 1 {
+		name := fmt.Sprintf("arn:aws:ssm:zz-fake-%d:%s:parameter/x", i, eastAccount)
+		_, err := cl.ReadParameter(ctx, name, false)
+		var se *source.Error
+		if !errors.Is(err, source.ErrUnknownRegion) || !errors.As(err, &se) || !se.Local || se.Code != "UnknownRegion" ||
+			!errors.Is(err, source.ErrInvalid) || !strings.Contains(err.Error(), "refused locally") ||
+			strings.Contains(err.Error(), "rejected by the service") || !strings.Contains(err.Error(), fmt.Sprintf("zz-fake-%d", i)) {
+			t.Fatalf("read of %s = %v; want a local UnknownRegion error naming the region", name, err)
+		}
+	}
+	if n := east.Calls("") + west.Calls(""); n != 0 {
+		t.Fatalf("upstream calls for made-up regions = %d; want 0", n)
+	}
+	p, err := cl.ReadParameter(ctx, westParam, false)
+	if err != nil || aws.ToString(p.Value) != "/app/x@eu-west-1" {
+		t.Fatalf("real cross-region read after made-up ones = %v, %v; want /app/x@eu-west-1", p, err)
+	}
+	if got := source.Kept(cl); !slices.Equal(got, []string{"|eu-west-1"}) {
+		t.Errorf("kept sets = %q; want [|eu-west-1]", got)
+	}
+}
+
+// A region of the right form whose endpoint does not answer (no such
+// region, or no network to it) takes no slot either: clients are kept only
+// after a call reached an endpoint.
+func TestUnreachableRegionTakesNoSlot(t *testing.T) {
+	ctx := context.Background()
+	home := sourcetest.NewServer()
+	defer home.Close()
+	west := sourcetest.NewServer(sourcetest.WithRegion("eu-west-1"), sourcetest.WithAccount(westAccount))
+	defer west.Close()
+	if _, err := west.PutParameter(sourcetest.Parameter{Name: "/app/x", Value: "w"}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String()
+	l.Close()
+	cfg := home.Config()
+	cfg.RetryMaxAttempts = 1
+	opts := []source.Option{source.WithMaxRegions(2),
+		source.WithSSMOptions(func(o *ssm.Options) {
+			o.EndpointResolverV2 = ssmResolver{urls: map[string]string{"us-east-1": home.URL, "eu-west-1": west.URL}, fallback: dead}
+		})}
+	cl := source.New(cfg, opts...)
+	for i := range 5 {
+		name := fmt.Sprintf("arn:aws:ssm:eu-gone-%d:%s:parameter/x", i+1, eastAccount)
+		_, err := cl.ReadParameter(ctx, name, false)
+		if !errors.Is(err, source.ErrUnavailable) {
+			t.Fatalf("read of %s = %v; want unavailable (connection refused)", name, err)
+		}
+	}
+	if got := source.Kept(cl); len(got) != 0 {
+		t.Fatalf("kept sets after unreachable regions = %q; want none", got)
+	}
+	if p, err := cl.ReadParameter(ctx, westParam, false); err != nil || aws.ToString(p.Value) != "w" {
+		t.Fatalf("read of eu-west-1 = %v, %v; want w", p, err)
+	}
+	if got := source.Kept(cl); !slices.Equal(got, []string{"|eu-west-1"}) {
+		t.Errorf("kept sets = %q; want [|eu-west-1]", got)
+	}
+}
+
+// At most WithMaxRegions regions keep clients; one more drops the least
+// recently used region's, and no read fails for want of room.
+func TestRegionBoundLRU(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name string
@@ -252,46 +330,38 @@ func TestRegionBound(t *testing.T) {
 			defer home.Close()
 			// Every other region is served by one fake; it does not know the
 			// ARNs (another region), so each read reaches it and fails with
-			// ParameterNotFound.
+			// ParameterNotFound: an answer, so the region is kept.
 			other := sourcetest.NewServer(sourcetest.WithRegion("eu-west-1"))
 			defer other.Close()
 			cl := source.New(home.Config(), append(byRegion(other, nil), tt.opts...)...)
-			read := func(region string) error {
-				name := "arn:aws:ssm:" + region + ":" + eastAccount + ":parameter/x"
-				_, err := cl.Parameter.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
-				return err
-			}
-			for i := range tt.max {
-				if err := read(fmt.Sprintf("eu-test-%d", i+1)); errors.Is(err, source.ErrTooManyRegions) {
-					t.Fatalf("read of region %d of %d: %v", i+1, tt.max, err)
+			read := func(i int) {
+				t.Helper()
+				name := fmt.Sprintf("arn:aws:ssm:eu-test-%d:%s:parameter/x", i, eastAccount)
+				if _, err := cl.ReadParameter(ctx, name, false); !errors.Is(err, source.ErrNotFound) {
+					t.Fatalf("read of region %d: %v; want the fake's not found", i, err)
 				}
 			}
-			if n := other.Calls("GetParameter"); n != tt.max {
-				t.Fatalf("calls to the other regions = %d; want %d", n, tt.max)
+			var want []string
+			for i := range tt.max {
+				read(i)
+				want = append(want, fmt.Sprintf("|eu-test-%d", i))
 			}
-			err := read("eu-test-99")
-			var se *source.Error
-			if !errors.Is(err, source.ErrTooManyRegions) || !errors.As(err, &se) || se.Code != "TooManyRegions" ||
-				!errors.Is(err, source.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("at most %d regions", tt.max)) ||
-				!strings.Contains(err.Error(), "eu-test-99") {
-				t.Fatalf("read of one region too many = %v; want TooManyRegions naming the region and the bound %d", err, tt.max)
+			read(0) // 0 is now the most recently used; 1 the least
+			read(tt.max)
+			want = append(slices.Delete(want, 1, 2), fmt.Sprintf("|eu-test-%d", tt.max))
+			slices.Sort(want)
+			if got := source.Kept(cl); !slices.Equal(got, want) {
+				t.Fatalf("kept = %q; want %q (eu-test-1 dropped)", got, want)
 			}
-			if n := other.Calls("GetParameter"); n != tt.max {
-				t.Errorf("calls after the refused read = %d; want %d", n, tt.max)
+			if n := other.Calls("GetParameter"); n != tt.max+2 {
+				t.Errorf("calls to the other regions = %d; want %d", n, tt.max+2)
 			}
-			// Regions already in use, and the home region, still work.
-			if err := read("eu-test-1"); errors.Is(err, source.ErrTooManyRegions) {
-				t.Errorf("read of a region in use: %v", err)
-			}
-			if err := read("us-east-1"); errors.Is(err, source.ErrTooManyRegions) {
+			// The home region keeps no slot of its own.
+			if _, err := cl.ReadParameter(ctx, eastParam, false); !errors.Is(err, source.ErrNotFound) {
 				t.Errorf("read of the home region: %v", err)
 			}
-			// A batch naming one region too many fails before any call.
-			before := home.Calls("") + other.Calls("")
-			_, err = cl.Parameters.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/x",
-				"arn:aws:ssm:eu-test-98:" + eastAccount + ":parameter/x"}})
-			if !errors.Is(err, source.ErrTooManyRegions) || home.Calls("")+other.Calls("") != before {
-				t.Errorf("GetParameters with one region too many = %v (%d calls); want TooManyRegions, no call", err, home.Calls("")+other.Calls("")-before)
+			if got := source.Kept(cl); len(got) != tt.max {
+				t.Errorf("kept after a home read = %q; want %d", got, tt.max)
 			}
 		})
 	}
@@ -367,32 +437,27 @@ func TestRegionalClientKeepsConfig(t *testing.T) {
 	}
 }
 
-// Racing first reads of more new regions than the bound: exactly the bound
-// get a client.
+// Racing first reads of more new regions than the bound: every read is
+// served, and at most the bound keep clients.
 func TestRegionBoundConcurrent(t *testing.T) {
 	home := sourcetest.NewServer()
 	defer home.Close()
 	cl := source.New(home.Config(), source.WithMaxRegions(3))
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	admitted := 0
 	for i := range 20 {
 		wg.Go(func() {
 			name := fmt.Sprintf("arn:aws:ssm:eu-race-%d:%s:parameter/x", i, eastAccount)
-			_, err := cl.Parameter.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(name)})
-			if !errors.Is(err, source.ErrTooManyRegions) {
-				mu.Lock()
-				admitted++
-				mu.Unlock()
+			if _, err := cl.ReadParameter(context.Background(), name, false); !errors.Is(err, source.ErrNotFound) {
+				t.Errorf("read of region %d = %v; want the fake's not found", i, err)
 			}
 		})
 	}
 	wg.Wait()
-	if admitted != 3 {
-		t.Fatalf("regions admitted = %d; want 3", admitted)
+	if n := home.Calls("GetParameter"); n != 20 {
+		t.Errorf("upstream calls = %d; want 20", n)
 	}
-	if n := home.Calls("GetParameter"); n != 3 {
-		t.Errorf("upstream calls = %d; want 3", n)
+	if got := source.Kept(cl); len(got) != 3 {
+		t.Errorf("kept = %q; want 3 regions", got)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +15,9 @@ import (
 	"github.com/parsec-go/parsec/source/sourcetest"
 )
 
+// ReadParameters of names in two regions: one GetParameters call per
+// region, each name's result in its own slot, the same name in two regions
+// kept apart.
 func TestRouteGetParametersAcrossRegions(t *testing.T) {
 	east, west, cl := twoRegions(t)
 	names := []string{
@@ -25,85 +27,107 @@ func TestRouteGetParametersAcrossRegions(t *testing.T) {
 		westParam + "-gone", // 3: west, invalid
 		eastParam,           // 4: east
 		"/app/same",         // 5: east
-		strings.Replace(westParam, "/app/x", "/app/same", 1), // 6: west, same name as 5
+		strings.Replace(westParam, "/app/x", "/app/same", 1),    // 6: west, same name as 5
+		"arn:aws:ssm:zz-fake-0:" + westAccount + ":parameter/x", // 7: refused locally
 	}
-	out, err := cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: names})
+	res, err := cl.ReadParameters(context.Background(), names, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, m := east.Calls("GetParameters"), west.Calls("GetParameters"); n != 1 || m != 1 {
 		t.Fatalf("GetParameters calls east, west = %d, %d; want 1, 1", n, m)
 	}
-	var got []string
-	for _, p := range out.Parameters {
-		got = append(got, aws.ToString(p.Name)+"="+aws.ToString(p.Value))
-	}
-	// Results of eu-west-1 whose name the home region also asked for or
-	// answered with are renamed to their ARN, so a layer above that matches
-	// by name finds the home region's.
-	want := []string{
-		"/app/x=/app/x@us-east-1",
-		westParam + "=/app/x@eu-west-1",
-		"/app/x=/app/x@us-east-1",
-		"/app/same=/app/same@us-east-1",
-		names[6] + "=/app/same@eu-west-1",
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("Parameters =\n%q\nwant\n%q", got, want)
-	}
-	if want := []string{"/app/missing", westParam + "-gone"}; !slices.Equal(out.InvalidParameters, want) {
-		t.Errorf("InvalidParameters = %q; want %q", out.InvalidParameters, want)
+	want := []string{"/app/x@us-east-1", "/app/x@eu-west-1", "not found", "not found", "/app/x@us-east-1",
+		"/app/same@us-east-1", "/app/same@eu-west-1", "UnknownRegion"}
+	for i, r := range res {
+		got := ""
+		switch {
+		case r.Err != nil && errors.Is(r.Err, source.ErrNotFound):
+			got = "not found"
+		case r.Err != nil && errors.Is(r.Err, source.ErrUnknownRegion):
+			got = "UnknownRegion"
+		case r.Err != nil:
+			got = r.Err.Error()
+		default:
+			got = aws.ToString(r.Value.Value)
+		}
+		if got != want[i] {
+			t.Errorf("slot %d (%s) = %q; want %q", i, names[i], got, want[i])
+		}
 	}
 }
+
 func TestRouteBatchSecretsAcrossRegions(t *testing.T) {
 	east, west, cl := twoRegions(t)
 	ids := []string{westSecret, "db", "nope", strings.Replace(westSecret, "db-AbCdEf", "gone", 1)}
-	out, err := cl.SecretBatch.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
+	res, err := cl.ReadSecrets(context.Background(), ids)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, m := east.Calls("BatchGetSecretValue"), west.Calls("BatchGetSecretValue"); n != 1 || m != 1 {
 		t.Fatalf("BatchGetSecretValue calls east, west = %d, %d; want 1, 1", n, m)
 	}
-	var got []string
-	for _, v := range out.SecretValues {
-		got = append(got, aws.ToString(v.Name)+"="+aws.ToString(v.SecretString))
+	for i, want := range []string{"db@eu-west-1", "db@us-east-1"} {
+		if res[i].Err != nil || aws.ToString(res[i].Value.SecretString) != want {
+			t.Errorf("slot %d (%s) = %v; want %s", i, ids[i], res[i], want)
+		}
+		if got := source.ServedBy(res[i].Value).Region; got != []string{"eu-west-1", "us-east-1"}[i] {
+			t.Errorf("slot %d served by %q", i, got)
+		}
 	}
-	// West's db is renamed to its ARN: "db" is asked for in the home region.
-	if want := []string{westSecret + "=db@eu-west-1", "db=db@us-east-1"}; !slices.Equal(got, want) {
-		t.Errorf("SecretValues = %q; want %q", got, want)
-	}
-	var failed []string
-	for _, e := range out.Errors {
-		failed = append(failed, aws.ToString(e.SecretId))
-	}
-	if want := ids[2:]; !slices.Equal(failed, want) {
-		t.Errorf("Errors for %q; want %q", failed, want)
+	for _, i := range []int{2, 3} {
+		if !errors.Is(res[i].Err, source.ErrNotFound) {
+			t.Errorf("slot %d (%s) = %v; want not found", i, ids[i], res[i])
+		}
 	}
 }
 
 // A batch of one region is passed through as it is.
 func TestRouteBatchOneRegion(t *testing.T) {
 	east, west, cl := twoRegions(t)
-	out, err := cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{westParam, westParam + ":1"}})
-	if err != nil || len(out.Parameters) != 2 {
-		t.Fatalf("GetParameters = %v, %v; want 2 parameters", out, err)
+	res, err := cl.ReadParameters(context.Background(), []string{westParam, westParam + ":1"}, false)
+	if err != nil || res[0].Value == nil || res[1].Value == nil {
+		t.Fatalf("ReadParameters = %v, %v; want 2 parameters", res, err)
 	}
 	if east.Calls("") != 0 || west.Calls("GetParameters") != 1 {
 		t.Fatalf("calls east, west = %d, %d; want 0, 1", east.Calls(""), west.Calls("GetParameters"))
 	}
 }
 
-// One region failing fails the whole split batch with that region's error.
+// One region failing fails that region's slots; every region failing
+// fails the call.
 func TestRouteBatchOneRegionFails(t *testing.T) {
 	east, west, cl := twoRegions(t)
 	west.Inject(sourcetest.Fault{Op: "GetParameters", Code: "AccessDeniedException"})
-	_, err := cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/app/x", westParam}})
-	if err := source.Classify("GetParameters", "", err); !errors.Is(err, source.ErrAccessDenied) {
-		t.Fatalf("GetParameters = %v; want eu-west-1's AccessDeniedException", err)
+	res, err := cl.ReadParameters(context.Background(), []string{"/app/x", westParam}, false)
+	if err != nil || res[0].Err != nil || !errors.Is(res[1].Err, source.ErrAccessDenied) {
+		t.Fatalf("ReadParameters = %v, %v; want /app/x's value and eu-west-1's AccessDeniedException in slot 1", res, err)
 	}
-	if east.Calls("GetParameters") > 1 || west.Calls("GetParameters") != 1 {
-		t.Errorf("calls east, west = %d, %d; want at most 1, 1", east.Calls("GetParameters"), west.Calls("GetParameters"))
+	if east.Calls("GetParameters") != 1 || west.Calls("GetParameters") != 1 {
+		t.Errorf("calls east, west = %d, %d; want 1, 1", east.Calls("GetParameters"), west.Calls("GetParameters"))
+	}
+	east.Inject(sourcetest.Fault{Op: "GetParameters", Code: "AccessDeniedException"})
+	_, err = cl.ReadParameters(context.Background(), []string{"/app/x", westParam}, false)
+	if !errors.Is(err, source.ErrAccessDenied) {
+		t.Fatalf("ReadParameters with both regions failing = %v; want the call's AccessDeniedException", err)
+	}
+}
+
+// A field of the Clients of New reaches one region per call.
+func TestRouteFieldOneRegion(t *testing.T) {
+	east, west, cl := twoRegions(t)
+	_, err := cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/app/x", westParam}})
+	var se *source.Error
+	if !errors.Is(err, source.ErrSeveralRegions) || !errors.As(err, &se) || !se.Local ||
+		!strings.Contains(err.Error(), "refused locally") || strings.Contains(err.Error(), "rejected by the service") {
+		t.Fatalf("GetParameters across regions = %v; want a local SeveralRegions error saying so", err)
+	}
+	if east.Calls("")+west.Calls("") != 0 {
+		t.Errorf("calls = %d; want 0", east.Calls("")+west.Calls(""))
+	}
+	out, err := cl.SecretBatch.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{westSecret}})
+	if err != nil || len(out.SecretValues) != 1 || west.Calls("BatchGetSecretValue") != 1 {
+		t.Fatalf("BatchGetSecretValue of one other region = %v, %v; want its value from eu-west-1", out, err)
 	}
 }
 
@@ -133,6 +157,6 @@ func TestRouteBatchPanicReachesCaller(t *testing.T) {
 			t.Errorf("recover() = %v; want the call's panic", v)
 		}
 	}()
-	_, _ = cl.Parameters.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/app/x", westParam}})
-	t.Error("GetParameters returned; want its panic")
+	_, _ = cl.ReadParameters(context.Background(), []string{"/app/x", westParam}, false)
+	t.Error("ReadParameters returned; want its panic")
 }

@@ -22,6 +22,9 @@ func (c Clients) ReadSecret(ctx context.Context, id, versionID, stage string) (*
 	if c.Secret == nil {
 		return nil, fmt.Errorf("%s %q: %w", op, id, ErrNoClient)
 	}
+	if err := checkRouted(ctx, op, id, c.Secret); err != nil {
+		return nil, err
+	}
 	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)}
 	if versionID != "" {
 		in.VersionId = aws.String(versionID)
@@ -53,6 +56,19 @@ func (c Clients) ReadSecrets(ctx context.Context, ids []string) ([]Result[*secre
 	if len(ids) > MaxBatchSecrets {
 		return nil, fmt.Errorf("%s: %d ids, at most %d per call", op, len(ids), MaxBatchSecrets)
 	}
+	if err := checkRouted(ctx, op, strings.Join(ids, ","), c.SecretBatch); err != nil {
+		return nil, err
+	}
+	if r := routerOf(c.SecretBatch); r != nil {
+		return r.readSecrets(ctx, ids)
+	}
+	return readSecrets(ctx, c.SecretBatch, ids)
+}
+
+// readSecrets makes the BatchGetSecretValue calls of ReadSecrets through
+// g, following NextToken.
+func readSecrets(ctx context.Context, g SecretBatchGetter, ids []string) ([]Result[*secretsmanager.GetSecretValueOutput], error) {
+	const op = "BatchGetSecretValue"
 	in := &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids}
 	got := map[string]*secretsmanager.GetSecretValueOutput{}
 	errs := map[string]error{}
@@ -61,7 +77,7 @@ func (c Clients) ReadSecrets(ctx context.Context, ids []string) ([]Result[*secre
 			return nil, &Error{Op: op, Name: strings.Join(ids, ","), Code: "TooManyPages", Kind: ErrUnavailable,
 				Message: fmt.Sprintf("more than %d pages", maxPages), Err: fmt.Errorf("more than %d pages", maxPages)}
 		}
-		out, err := c.SecretBatch.BatchGetSecretValue(ctx, in)
+		out, err := g.BatchGetSecretValue(ctx, in)
 		if err != nil {
 			return nil, Classify(op, strings.Join(ids, ","), err)
 		}

@@ -88,6 +88,7 @@ type Clients struct {
 	ParametersByPath ParametersByPathGetter // SSM GetParametersByPath
 	Secret           SecretGetter           // Secrets Manager GetSecretValue
 	SecretBatch      SecretBatchGetter      // Secrets Manager BatchGetSecretValue
+	SecretList       SecretLister           // Secrets Manager ListSecrets (prefetch by tag)
 }
 
 // Option configures [New].
@@ -156,5 +157,5 @@ func New(cfg aws.Config, opts ...Option) Clients {
 	sm := secretsmanager.NewFromConfig(cfg, o.smOpts...)
 	// Reads by ARN of another region go to that region's clients, made
 	// from the same cfg and option functions (region.go).
-	return routeRegions(cfg, &o, s, sm)
+	return routeClients(cfg, &o, s, sm)
 }
