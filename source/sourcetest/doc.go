@@ -36,7 +36,10 @@
 //     DeleteParameter; Secrets Manager GetSecretValue (name, ARN or partial
 //     ARN; VersionId and VersionStage, which must agree), DescribeSecret,
 //     BatchGetSecretValue (SecretIdList, or Filters with the key "name"),
-//     CreateSecret, PutSecretValue, UpdateSecretVersionStage, DeleteSecret.
+//     CreateSecret, PutSecretValue, UpdateSecretVersionStage, DeleteSecret,
+//     ListSecrets (Filters name, tag-key and tag-value, ORed within one
+//     filter and ANDed across; MaxResults ≤ 100, NextToken; sorted by name)
+//     and TagResource ([Server.TagSecret] from a test).
 //     Any other target gets UnknownOperationException.
 //   - Behaviour follows AWS where it differs from moto: responses carry
 //     Selector; a SecureString read without decryption returns an opaque

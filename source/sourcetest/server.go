@@ -42,10 +42,11 @@ type Server struct {
 	memClosed bool           // set by Close: in-memory calls are refused
 	memWG     sync.WaitGroup // in-memory calls in progress
 
-	mu      sync.Mutex            // protects params, secrets, created
-	params  map[string]*parameter // by normalized name (see paramKey)
-	secrets map[string]*secret    // by name
-	created map[string]int        // how many times a secret name was created, for ARN suffixes
+	mu      sync.Mutex                    // protects params, secrets, created
+	params  map[string]*parameter         // by normalized name (see paramKey)
+	secrets map[string]*secret            // by name
+	created map[string]int                // how many times a secret name was created, for ARN suffixes
+	tags    map[*secret]map[string]string // secret tags (tags.go); nil until one is set
 
 	fmu    sync.Mutex // protects faults, nextID, ops, names, rng
 	faults []*faultEntry

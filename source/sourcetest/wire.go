@@ -39,6 +39,8 @@ var operations = map[string]struct {
 	"secretsmanager.PutSecretValue":           {"PutSecretValue", func() request { return new(putSecretValueInput) }},
 	"secretsmanager.UpdateSecretVersionStage": {"UpdateSecretVersionStage", func() request { return new(updateSecretVersionStageInput) }},
 	"secretsmanager.DeleteSecret":             {"DeleteSecret", func() request { return new(deleteSecretInput) }},
+	"secretsmanager.ListSecrets":              {"ListSecrets", func() request { return new(listSecretsInput) }},
+	"secretsmanager.TagResource":              {"TagResource", func() request { return new(tagResourceInput) }},
 }
 
 // maxBody bounds a request body; AWS refuses larger JSON requests too.
