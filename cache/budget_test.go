@@ -107,7 +107,7 @@ func TestMillionMissingNamesKeepHeapBounded(t *testing.T) {
 		n = 20_000
 	}
 	f := missingFake()
-	f.calls = nil                                                           // the fake's per-name counter would itself grow without bound
+	f.calls = nil                                                                                   // the fake's per-name counter would itself grow without bound
 	c := mustNew(t, f.clients(), WithLogger(slog.New(slog.DiscardHandler)), WithNotFoundRate(0, 0)) // the flood is the point
 	ctx := context.Background()
 	heap := func() uint64 {
