@@ -227,7 +227,7 @@ func leadBatch[R request](c *Cache, ctx context.Context, slots []*keySlot, b *ba
 	if len(led) == 0 {
 		return
 	}
-	chunks := chunk(slots, led, b)
+	chunks := chunk(slots, led, b, c.now())
 	if !c.begin() {
 		bulk.Fail(ErrClosed)
 		return
@@ -253,28 +253,37 @@ func leadBatch[R request](c *Cache, ctx context.Context, slots []*keySlot, b *ba
 // batchChunk is the names of one batch call and, for each, the slots it
 // answers.
 type batchChunk struct {
-	group bool
-	names []string
-	slots [][]int
+	group   bool
+	role    string // the keys' role: one call reads through one role
+	noStale bool   // some key has no value to serve on a failure (failover may help it)
+	names   []string
+	slots   [][]int
 }
 
-// chunk groups the led slots by the flag of their call and by the name
-// the call takes (two keys may name one upstream value), at most b.max
-// names a call.
-func chunk[R request](slots []*keySlot, led []int, b *batchKind[R]) []*batchChunk {
+// chunk groups the led slots by the flag of their call and their role, and
+// by the name the call takes (two keys may name one upstream value), at
+// most b.max names a call.
+func chunk[R request](slots []*keySlot, led []int, b *batchKind[R], now int64) []*batchChunk {
+	type callKey struct {
+		flag bool
+		role string
+	}
 	var chunks []*batchChunk
-	open := map[bool]*batchChunk{}
-	where := map[bool]map[string]int{}
+	open := map[callKey]*batchChunk{}
+	where := map[callKey]map[string]int{}
 	for _, i := range led {
 		k := slots[i].k
-		g, name := b.group(k), b.name(k)
+		g, name := callKey{b.group(k), k.role}, b.name(k)
 		ch := open[g]
+		if ch != nil && !servable(slots[i].cur, now) {
+			ch.noStale = true
+		}
 		if j, ok := where[g][name]; ok && ch != nil {
 			ch.slots[j] = append(ch.slots[j], i)
 			continue
 		}
 		if ch == nil || len(ch.names) == b.max {
-			ch = &batchChunk{group: g}
+			ch = &batchChunk{group: g.flag, role: g.role, noStale: !servable(slots[i].cur, now)}
 			chunks = append(chunks, ch)
 			open[g], where[g] = ch, map[string]int{}
 		}
@@ -292,7 +301,7 @@ func runChunk[R request](c *Cache, ctx context.Context, ch *batchChunk, b *batch
 	res, err := source.Retry(ctx, func() ([]source.Result[value], error) {
 		c.stats.loads.Add(1)
 		gen = c.loads.Add(1)
-		cctx, cancel := context.WithTimeout(ctx, c.timeout(b.kind)) // as a single read's call
+		cctx, cancel := c.upstream(ctx, key{kind: b.kind, role: ch.role}, ch.noStale) // as a single read's call
 		defer cancel()
 		res, err := b.call(cctx, c.src, ch.names, ch.group)
 		if err != nil {

@@ -117,7 +117,7 @@ func fetchPath(ctx context.Context, src source.Clients, k key, _ value) (value, 
 func storePathItems(c *Cache, k key, v value, gen uint64, now int64) {
 	l, _ := v.(listing)
 	for _, p := range l {
-		c.storeValue(ParameterRequest{Name: p.Name, WithDecryption: k.decrypt}.key(), p, gen, now)
+		c.storeValue(ParameterRequest{Name: p.Name, WithDecryption: k.decrypt, RoleARN: k.role}.key(), p, gen, now)
 	}
 }
 
@@ -133,28 +133,29 @@ type key struct {
 	versionID string // secret: the version id
 	decrypt   bool   // parameter and path: WithDecryption
 	recursive bool   // path: Recursive
+	role      string // the role ARN the read goes through (RoleARN); "" for the source's own credentials
 }
 
 func (r ParameterRequest) key() key {
-	return key{kind: kindParameter, name: r.Name, version: r.Version, label: r.Label, decrypt: r.WithDecryption}
+	return key{kind: kindParameter, name: r.Name, version: r.Version, label: r.Label, decrypt: r.WithDecryption, role: r.RoleARN}
 }
 
 func (r SecretRequest) key() key {
-	return key{kind: kindSecret, name: r.SecretID, stage: r.VersionStage, versionID: r.VersionID}
+	return key{kind: kindSecret, name: r.SecretID, stage: r.VersionStage, versionID: r.VersionID, role: r.RoleARN}
 }
 
 func (r PathRequest) key() key {
-	return key{kind: kindPath, name: r.Path, decrypt: r.WithDecryption, recursive: r.Recursive}
+	return key{kind: kindPath, name: r.Path, decrypt: r.WithDecryption, recursive: r.Recursive, role: r.RoleARN}
 }
 
 // flightKey is the key as a string, for singleflight. Only misses build it.
 func (k key) flightKey() string {
 	var b strings.Builder
-	b.Grow(len(k.name) + len(k.label) + len(k.stage) + len(k.versionID) + 32)
+	b.Grow(len(k.name) + len(k.label) + len(k.stage) + len(k.versionID) + len(k.role) + 32)
 	b.WriteByte(byte(k.kind))
 	b.WriteByte(flags(k))
 	b.WriteString(k.name)
-	for _, s := range [...]string{strconv.FormatInt(k.version, 10), k.label, k.stage, k.versionID} {
+	for _, s := range [...]string{strconv.FormatInt(k.version, 10), k.label, k.stage, k.versionID, k.role} {
 		b.WriteByte(0)
 		b.WriteString(s)
 	}
@@ -188,6 +189,9 @@ func hash(seed maphash.Seed, k *key) uint64 {
 	}
 	if k.versionID != "" {
 		h ^= bits.RotateLeft64(maphash.String(seed, k.versionID), 48)
+	}
+	if k.role != "" {
+		h ^= bits.RotateLeft64(maphash.String(seed, k.role), 8)
 	}
 	extra := uint64(k.version)<<10 | uint64(k.kind)<<2 | uint64(flags(*k))
 	return mix(h ^ extra*0x9e3779b97f4a7c15)

@@ -221,7 +221,7 @@ func (c *Cache) fill(call *flightCall, k key, cur *entry, force bool, trigger *e
 		return nil, err
 	}
 	defer c.active.Add(-1)
-	ctx, cancel := context.WithTimeout(c.ctx, c.timeout(k.kind))
+	ctx, cancel := c.upstream(c.ctx, k, !servable(cur, c.now()))
 	defer cancel()
 	if !call.Begin(cancel) {
 		return nil, flight.ErrAbandoned
@@ -263,6 +263,7 @@ func (c *Cache) admit(k key, cur *entry) error {
 // settleValue stores v, fetched by the load numbered started, under k and
 // returns the entry readers get: v's, or a newer version's stored first.
 func (c *Cache) settleValue(k key, v value, started uint64, now int64) *entry {
+	c.servedBy(k, v)
 	if after := k.kind.spec().stored; after != nil && c.caching(k.kind) {
 		after(c, k, v, started, now)
 	}

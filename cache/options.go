@@ -41,6 +41,7 @@ type config struct {
 	maxLoads      int
 	notFoundRate  float64
 	notFoundBurst int
+	failover      []string     // WithFailoverRegions (where.go)
 	logger        *slog.Logger // nil: slog.Default(), at WARN and above unless the environment says otherwise
 
 	// From WithEnv: applied before every explicit option, whatever their order.

@@ -13,6 +13,16 @@ type Prefetch struct {
 	Parameters []ParameterRequest // fetched with GetParameters, ten per call
 	Paths      []PathRequest      // fetched with GetParametersByPath
 	Secrets    []SecretRequest    // fetched with BatchGetSecretValue where possible
+	// SecretTags prefetches every secret that carries one of these tag
+	// keys, as the Secrets Manager Agent and Cloud Extensions do: listed
+	// with ListSecrets (a tag-key filter, paged), read with
+	// BatchGetSecretValue twenty a call, and stored under the secret's
+	// name and under its ARN, so that a later read by either hits. At most
+	// half of WithMaxEntries secrets are prefetched (each takes two
+	// entries); more carrying the tags are logged at WARN and load on
+	// their first read. The listing is bounded by ctx and the load
+	// timeout. The source needs a SecretLister (source.New has one).
+	SecretTags []string
 	// Required makes Prefetch return a *PrefetchError when anything failed
 	// or did not finish in time. Otherwise each failure is logged at WARN
 	// with its name and Prefetch returns nil: what did not load is loaded
@@ -82,6 +92,9 @@ func (c *Cache) Prefetch(ctx context.Context, p Prefetch) error {
 	}
 	if len(p.Secrets) > 0 {
 		wg.Go(func() { _, err := c.Secrets(loadCtx, p.Secrets); collect(err) })
+	}
+	if len(p.SecretTags) > 0 {
+		wg.Go(func() { collect(c.prefetchTagged(ctx, loadCtx, p.SecretTags)) })
 	}
 	for i, path := range p.Paths {
 		wg.Go(func() {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parsec-go/parsec/source"
 )
 
 // AWS's documented limits that a read is checked against before any
@@ -33,6 +35,14 @@ type ParameterRequest struct {
 	Version int64
 	// Label selects the version that carries this label.
 	Label string
+	// RoleARN, when set, reads through this IAM role
+	// (arn:PARTITION:iam::ACCOUNT:role/NAME), assumed with STS AssumeRole
+	// by the source (source.WithRole): another account's parameters. It is
+	// part of the cache key: two roles never share an entry, nor does a
+	// role share one with the source's own credentials. Empty: the
+	// source's own credentials. A malformed ARN is a [*RequestError]; a
+	// role STS refuses fails the read with [ErrAccessDenied].
+	RoleARN string
 	// Refresh skips the cache for this read: the value is fetched, stored
 	// and returned. If the fetch fails the error is returned and the cached
 	// value is kept. Refresh is not part of the cache key.
@@ -61,6 +71,14 @@ type SecretRequest struct {
 	// Secrets Manager's default is AWSCURRENT. With VersionID too, Secrets
 	// Manager requires that they name the same version.
 	VersionStage string
+	// RoleARN, when set, reads through this IAM role
+	// (arn:PARTITION:iam::ACCOUNT:role/NAME), assumed with STS AssumeRole
+	// by the source (source.WithRole): another account's secrets. It is
+	// part of the cache key: two roles never share an entry, nor does a
+	// role share one with the source's own credentials. Empty: the
+	// source's own credentials. A malformed ARN is a [*RequestError]; a
+	// role STS refuses fails the read with [ErrAccessDenied].
+	RoleARN string
 	// Refresh skips the cache for this read, as in ParameterRequest.
 	Refresh bool
 	// MaxAge bounds the age of the value returned, as in ParameterRequest.
@@ -77,6 +95,14 @@ type PathRequest struct {
 	Recursive bool
 	// WithDecryption decrypts SecureStrings.
 	WithDecryption bool
+	// RoleARN, when set, reads through this IAM role
+	// (arn:PARTITION:iam::ACCOUNT:role/NAME), assumed with STS AssumeRole
+	// by the source (source.WithRole): another account's parameters. It is
+	// part of the cache key: two roles never share an entry, nor does a
+	// role share one with the source's own credentials. Empty: the
+	// source's own credentials. A malformed ARN is a [*RequestError]; a
+	// role STS refuses fails the read with [ErrAccessDenied].
+	RoleARN string
 	// Refresh skips the cache for this read, as in ParameterRequest.
 	Refresh bool
 	// MaxAge bounds the age of the listing returned, as in
@@ -94,7 +120,7 @@ func (r PathRequest) validate() error {
 	if r.Path[0] != '/' {
 		return &RequestError{Field: "path", Rule: "must start with \"/\""}
 	}
-	return nil
+	return checkRole(r.RoleARN)
 }
 
 // upstreamName is the Name sent to SSM: the name with the selector appended.
@@ -146,7 +172,7 @@ func (r ParameterRequest) validate() error {
 			return err
 		}
 	}
-	return nil
+	return checkRole(r.RoleARN)
 }
 
 func (r SecretRequest) validate() error {
@@ -168,6 +194,17 @@ func (r SecretRequest) validate() error {
 		if err := checkName("versionStage", r.VersionStage, maxStageLen); err != nil {
 			return err
 		}
+	}
+	return checkRole(r.RoleARN)
+}
+
+// checkRole rejects a RoleARN that is not a role ARN (empty is none).
+func checkRole(role string) error {
+	if role == "" {
+		return nil
+	}
+	if err := source.CheckRole(role); err != nil {
+		return &RequestError{Field: "roleArn", Rule: err.Error()}
 	}
 	return nil
 }

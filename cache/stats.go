@@ -45,6 +45,9 @@ type Stats struct {
 	// [Cache.GetSecretValue]) given option functions, which skip the cache
 	// and go to the upstream client: neither hits nor misses.
 	Bypassed uint64
+	// Failovers counts secret loads a replica region served after the
+	// primary region failed (WithFailoverRegions).
+	Failovers uint64
 	// Evictions counts entries the store evicted to admit another, at its
 	// limit.
 	Evictions uint64
@@ -72,6 +75,7 @@ func (c *Cache) Stats() Stats {
 		StaleServes:    c.stats.staleServes.Load(),
 		RefreshesAhead: c.stats.refreshes.Load(),
 		Bypassed:       c.stats.bypassed.Load(),
+		Failovers:      c.stats.failovers.Load(),
 		Evictions:      c.stats.evictions.Load(),
 		Rejected:       c.stats.rejected.Load(),
 		Dropped:        c.stats.dropped.Load(),
@@ -92,7 +96,7 @@ type counters struct {
 	hits                                               [hitStripes]paddedCounter
 	negativeHits, misses, loads, loadErrors, coalesced atomic.Uint64
 	staleServes, refreshes, evictions, rejected        atomic.Uint64
-	dropped, bypassed                                  atomic.Uint64
+	dropped, bypassed, failovers                       atomic.Uint64
 }
 
 // hit counts a hit on a stripe chosen by the address of the calling

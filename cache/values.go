@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/parsec-go/parsec/source"
 )
 
 const redacted = "[REDACTED]"
@@ -149,6 +151,13 @@ type Secret struct {
 	Name      string
 	VersionID string
 	Created   time.Time // when this version was created
+	// Region is the region whose endpoint answered: the secret ARN's, the
+	// source's own, or after a failover (WithFailoverRegions) a replica's.
+	// Empty when the source does not say (Clients not made by source.New
+	// and an answer without an ARN).
+	Region string
+
+	failover *source.Served // set when a replica served it, for the log and Stats.Failovers
 
 	raw *sealed[secretsmanager.GetSecretValueOutput] // as returned, slices private; shared, never changed or handed out
 }
@@ -166,7 +175,14 @@ func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {
 		VersionId:     o.VersionId,
 		VersionStages: cloneSlice(o.VersionStages),
 	}
+	served := source.ServedBy(o)
+	var fo *source.Served
+	if served.Failover() {
+		fo = &served
+	}
 	return Secret{
+		Region:    served.Region,
+		failover:  fo,
 		ARN:       deref(o.ARN),
 		Name:      deref(o.Name),
 		VersionID: deref(o.VersionId),
