@@ -35,10 +35,10 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 				return nil, &requestError{field: "name", rule: ruleRequired}
 			}
 			names = append(names, p.value)
-		case "withDecryption", maxAgeSeconds:
+		case "withDecryption", maxAgeSeconds, roleArn:
 			options = append(options, p)
 		default:
-			return nil, &requestError{field: "query parameter " + quote(p.key), rule: ruleUnknown + " (allowed: name, withDecryption, " + maxAgeSeconds + ")"}
+			return nil, &requestError{field: "query parameter " + quote(p.key), rule: ruleUnknown + " (allowed: name, withDecryption, " + maxAgeSeconds + ", " + roleArn + ")"}
 		}
 	}
 	if len(names) == 0 {
@@ -47,7 +47,7 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 	if len(names) > maxBatchNames {
 		return nil, &requestError{field: "name", rule: "must be given at most " + strconv.Itoa(maxBatchNames) + " times, got " + strconv.Itoa(len(names))}
 	}
-	q, err := newQuery(options, "withDecryption", maxAgeSeconds)
+	q, err := newQuery(options, "withDecryption", maxAgeSeconds, roleArn)
 	if err != nil {
 		return nil, err
 	}
@@ -59,12 +59,13 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 	if err != nil {
 		return nil, err
 	}
+	role, _ := q.get(roleArn)
 	reqs := make([]cache.ParameterRequest, len(names))
 	for i, n := range names {
 		if strings.HasPrefix(n, referencePrefix) && !withDecryption {
 			return nil, errReferenceNeedsDecryption
 		}
-		reqs[i] = cache.ParameterRequest{Name: n, WithDecryption: withDecryption, MaxAge: maxAge}
+		reqs[i] = cache.ParameterRequest{Name: n, WithDecryption: withDecryption, MaxAge: maxAge, RoleARN: role}
 	}
 	return reqs, nil
 }

@@ -30,6 +30,15 @@ const (
 	maxAgeLimit   = 365 * 24 * 60 * 60
 )
 
+// roleArn is the query parameter of a read through an IAM role, the
+// Secrets Manager Agent's and Cloud Extensions' name for it: the read goes
+// through the role (cache's RoleARN), a field of its cache key. A malformed
+// role ARN is a 400 naming it; a role STS will not let the function assume
+// is a 400 too, with STS's code (AccessDenied) and words in the headers, as
+// the extension answers any other access denied (Cloud Extensions answers
+// 400 as well; the Agent answers 403).
+const roleArn = "roleArn"
+
 // referencePrefix marks an SSM name that reads a Secrets Manager secret.
 const referencePrefix = "/aws/reference/secretsmanager/"
 
@@ -250,7 +259,7 @@ func positive(v string) (int64, bool) {
 // under /aws/reference/secretsmanager/, version is a Secrets Manager version
 // id and is sent to SSM as a selector in the name.
 func parameterQuery(params []param) (cache.ParameterRequest, error) {
-	q, err := newQuery(params, "name", "withDecryption", "version", "label", "refreshNow", maxAgeSeconds)
+	q, err := newQuery(params, "name", "withDecryption", "version", "label", "refreshNow", maxAgeSeconds, roleArn)
 	if err != nil {
 		return cache.ParameterRequest{}, err
 	}
@@ -261,6 +270,7 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 	if req.WithDecryption, err = q.boolean("withDecryption"); err != nil {
 		return req, err
 	}
+	req.RoleARN, _ = q.get(roleArn)
 	if req.Refresh, err = q.boolean("refreshNow"); err != nil {
 		return req, err
 	}
@@ -301,7 +311,7 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 // request. With id != "" (the /v1/{secretId} route) secretId is not a query
 // parameter.
 func secretQuery(params []param, id string) (cache.SecretRequest, error) {
-	allowed := []string{"secretId", "versionId", "versionStage", "refreshNow", maxAgeSeconds}
+	allowed := []string{"secretId", "versionId", "versionStage", "refreshNow", maxAgeSeconds, roleArn}
 	if id != "" {
 		allowed = allowed[1:]
 	}
@@ -317,6 +327,7 @@ func secretQuery(params []param, id string) (cache.SecretRequest, error) {
 	}
 	req.VersionID, _ = q.get("versionId")
 	req.VersionStage, _ = q.get("versionStage")
+	req.RoleARN, _ = q.get(roleArn)
 	if req.Refresh, err = q.boolean("refreshNow"); err != nil {
 		return req, err
 	}
