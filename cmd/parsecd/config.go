@@ -68,6 +68,7 @@ type config struct {
 	env             extenv.Settings // with --port, --log-level and --ttl applied
 	reloadEvery     time.Duration
 	obs             observability // --metrics, --debug-route, --emf (metrics.go)
+	where           where         // --failover-regions, --max-roles (where.go)
 }
 
 // usageError is a configuration problem: exit 2.
@@ -138,6 +139,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		jsonErrs  = fs.String("json-errors", "", "`BOOL`: answer errors with AWS's JSON {\"__type\",\"message\"} instead of the extension's plain text; only for clients that check the status before decoding (PARSECD_JSON_ERRORS, default false)")
 	)
 	obsFlags := addObservabilityFlags(fs)
+	whereFlags := addWhereFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -243,6 +245,9 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		maxOpenConns:    maxOpenConns,
 		jsonErrors:      jsonErrors,
 		reloadEvery:     time.Second,
+	}
+	if c.where, err = whereFlags.parse(set, getenv); err != nil {
+		return nil, err
 	}
 	if c.obs, err = obsFlags.parse(set, getenv); err != nil {
 		return nil, err

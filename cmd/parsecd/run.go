@@ -153,7 +153,7 @@ func (r *runner) serve(ctx context.Context) int {
 	var stats func() cache.Stats // set below, before the server starts
 	hopts = append(hopts, r.routeOptions(func() cache.Stats { return stats() })...)
 	build := func(c *cache.Cache) (http.Handler, error) { return httpcompat.NewHandler(c, hopts...) }
-	copts := append(cacheOptions(cfg.env), cache.WithLogger(r.log))
+	copts := append(append(cacheOptions(cfg.env), cfg.where.cacheOptions()...), cache.WithLogger(r.log))
 
 	var (
 		h       http.Handler
@@ -174,7 +174,7 @@ func (r *runner) serve(ctx context.Context) int {
 		if awsCfg.Region == "" {
 			return r.initFailed(ctx, exitUsage, reasonConfig, errors.New("AWS configuration: no region: set AWS_REGION (Lambda sets it), or use --emulate FILE to run without AWS"))
 		}
-		c, err := cache.New(source.New(awsCfg, source.WithMaxConnections(cfg.env.MaxConnections)), copts...)
+		c, err := cache.New(source.New(awsCfg, append(cfg.where.sourceOptions(), source.WithMaxConnections(cfg.env.MaxConnections))...), copts...)
 		if err != nil {
 			return r.initFailed(ctx, exitUsage, reasonConfig, err)
 		}
