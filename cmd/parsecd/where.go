@@ -64,7 +64,9 @@ func (f *whereFlags) parse(set map[string]bool, getenv func(string) string) (whe
 }
 
 // sourceOptions and cacheOptions are where's options.
-func (w where) sourceOptions() []source.Option { return []source.Option{source.WithMaxRoles(w.maxRoles)} }
+func (w where) sourceOptions() []source.Option {
+	return []source.Option{source.WithMaxRoles(w.maxRoles)}
+}
 
 func (w where) cacheOptions() []cache.Option {
 	if len(w.failoverRegions) == 0 {
