@@ -24,13 +24,27 @@
 // the name, the kind and the cause's own words (AWS's code and message, the
 // dial error with host and port, a custom client's text), never a value.
 //
-// The Clients of [New] route reads by region: a parameter or secret ARN of
-// another region than the config's is read through clients of that region,
-// made on first use from the same configuration and kept, at most
-// [DefaultMaxRegions] of them unless [WithMaxRegions] says otherwise; batch
-// reads are split by region and merged in request order. A malformed ARN,
-// an ARN of another partition, or a region beyond the bound is refused
-// before any call (see [ErrMalformedARN], [ErrPartitionMismatch],
-// [ErrTooManyRegions]). [WithRegionRouting](false) sends every read to the
-// config's region, as the AWS extension does.
+// The Clients of [New] route reads by role and region. A parameter or
+// secret ARN of another region than the config's is read through clients
+// of that region; a context made with [WithRole] reads through an IAM role,
+// assumed with STS AssumeRole (session name [RoleSessionName]) and cached
+// by the SDK's credentials cache, refreshed before it expires. One client
+// set is made per (role, region) on first use and kept only after a call
+// through it reached an endpoint, so regions that do not exist and roles
+// that cannot be assumed take no place; at most [WithMaxRegions] regions
+// (default [DefaultMaxRegions]) and [WithMaxRoles] roles (default
+// [DefaultMaxRoles]) are kept, the least recently used dropped: no read
+// ever fails for want of room. [Clients.ReadParameters] and
+// [Clients.ReadSecrets] split a batch by region, one call per region, each
+// name's answer in its own result slot. A malformed ARN or role ARN, one
+// of another partition, or a region without its partition's form
+// (zz-fake-0) is refused locally before any call, with an [*Error] whose
+// Local is set and whose text says so (see [ErrMalformedARN],
+// [ErrPartitionMismatch], [ErrUnknownRegion]). [WithRegionRouting](false)
+// sends every read to the config's region, as the AWS extension does.
+//
+// A context made with [WithFailover] lets a secret read whose region fails
+// transiently read a replica region instead; [ServedBy] says which region
+// answered. [Clients.ListSecretsByTag] lists the secrets carrying tag keys
+// (prefetch by tag).
 package source
