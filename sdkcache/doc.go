@@ -43,6 +43,11 @@
 //   - A call under [WithMaxAge] wants a value fetched less than the given
 //     time ago (Powertools' max_age, cache.ParameterRequest.MaxAge): an
 //     older cached answer is reloaded, a younger one is a hit.
+//   - A call is left alone unless it asks for a role: under [WithRole] the
+//     reads the middleware answers go through that IAM role (an entry of
+//     the role's own, read with its assumed credentials); such a read the
+//     cache cannot answer fails with [ErrRoleNotApplied] rather than go
+//     upstream with the client's own credentials.
 //   - No loop: the cache reads upstream through clients ([Source]) that
 //     remove the middleware from each of their calls' stacks, so its own
 //     calls are never answered from itself and are counted once.

@@ -29,6 +29,9 @@ func (*mw) ID() string { return MiddlewareID }
 // memory skips the request, the signature and the network.
 func (m *mw) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	if awsmiddleware.GetRegion(ctx) != m.region {
+		if r := role(ctx); r != "" && isRead(in.Parameters) {
+			return middleware.InitializeOutput{}, middleware.Metadata{}, roleNotApplied(r, "the client's Region is not the cache's")
+		}
 		return next.HandleInitialize(ctx, in) // another Region: not what the cache holds
 	}
 	var (
@@ -54,6 +57,9 @@ func (m *mw) HandleInitialize(ctx context.Context, in middleware.InitializeInput
 		return next.HandleInitialize(ctx, in)
 	}
 	if !ok {
+		if r := role(ctx); r != "" {
+			return middleware.InitializeOutput{}, middleware.Metadata{}, roleNotApplied(r, "the cache cannot answer this input")
+		}
 		return next.HandleInitialize(ctx, in)
 	}
 	if err != nil {

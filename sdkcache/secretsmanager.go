@@ -19,7 +19,7 @@ const maxBatchSecrets = 20 // BatchGetSecretValue: at most 20 ids in SecretIdLis
 // VersionId and VersionStage are all part of the cache key.
 func (m *mw) getSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput) (any, bool, error) {
 	s, err := m.c.Secret(ctx, cache.SecretRequest{SecretID: aws.ToString(in.SecretId),
-		VersionID: aws.ToString(in.VersionId), VersionStage: aws.ToString(in.VersionStage), MaxAge: maxAge(ctx)})
+		VersionID: aws.ToString(in.VersionId), VersionStage: aws.ToString(in.VersionStage), MaxAge: maxAge(ctx), RoleARN: role(ctx)})
 	if ok, err := answered(err); !ok || err != nil {
 		return nil, ok, err
 	}
@@ -39,7 +39,7 @@ func (m *mw) batchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGe
 	}
 	reqs := make([]cache.SecretRequest, len(in.SecretIdList))
 	for i, id := range in.SecretIdList {
-		reqs[i] = cache.SecretRequest{SecretID: id, MaxAge: maxAge(ctx)}
+		reqs[i] = cache.SecretRequest{SecretID: id, MaxAge: maxAge(ctx), RoleARN: role(ctx)}
 	}
 	ss, err := m.c.Secrets(ctx, reqs)
 	failed := map[int]error{}

@@ -21,7 +21,7 @@ const (
 // getParameter answers SSM GetParameter: every input the SDK accepts is one
 // the cache models (Name, with or without a selector, and WithDecryption).
 func (m *mw) getParameter(ctx context.Context, in *ssm.GetParameterInput) (any, bool, error) {
-	p, err := m.c.Parameter(ctx, cache.ParameterRequest{Name: aws.ToString(in.Name), WithDecryption: aws.ToBool(in.WithDecryption), MaxAge: maxAge(ctx)})
+	p, err := m.c.Parameter(ctx, cache.ParameterRequest{Name: aws.ToString(in.Name), WithDecryption: aws.ToBool(in.WithDecryption), MaxAge: maxAge(ctx), RoleARN: role(ctx)})
 	if ok, err := answered(err); !ok || err != nil {
 		return nil, ok, err
 	}
@@ -39,7 +39,7 @@ func (m *mw) getParameters(ctx context.Context, in *ssm.GetParametersInput) (any
 	decrypt := aws.ToBool(in.WithDecryption)
 	reqs := make([]cache.ParameterRequest, len(in.Names))
 	for i, n := range in.Names {
-		reqs[i] = cache.ParameterRequest{Name: n, WithDecryption: decrypt, MaxAge: maxAge(ctx)}
+		reqs[i] = cache.ParameterRequest{Name: n, WithDecryption: decrypt, MaxAge: maxAge(ctx), RoleARN: role(ctx)}
 	}
 	ps, err := m.c.Parameters(ctx, reqs)
 	failed := map[int]error{}
@@ -99,7 +99,7 @@ func (m *mw) getParametersByPath(ctx context.Context, in *ssm.GetParametersByPat
 		off = n
 	}
 	ps, err := m.c.ParametersByPath(ctx, cache.PathRequest{Path: aws.ToString(in.Path),
-		Recursive: aws.ToBool(in.Recursive), WithDecryption: aws.ToBool(in.WithDecryption), MaxAge: maxAge(ctx)})
+		Recursive: aws.ToBool(in.Recursive), WithDecryption: aws.ToBool(in.WithDecryption), MaxAge: maxAge(ctx), RoleARN: role(ctx)})
 	if ok, err := answered(err); !ok || err != nil {
 		return nil, ok, err
 	}
