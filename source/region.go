@@ -336,13 +336,6 @@ func (r *router) kept() []setKey {
 	return ks
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // localError is the error of a read refused before any upstream call: an
 // [*Error] of Kind [ErrInvalid], marked Local, whose Message states the
 // rule.
