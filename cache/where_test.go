@@ -131,8 +131,8 @@ func TestFailoverRegionsAgainstMoto(t *testing.T) {
 	if err != nil || s.Value() != "pw" || s.Region != "us-west-2" {
 		t.Fatalf("Secret(db) with us-east-1 down = %q (region %q), %v; want pw from us-west-2", s.Value(), s.Region, err)
 	}
-	if st := c.Stats(); st.Failovers != 1 {
-		t.Errorf("Stats.Failovers = %d; want 1", st.Failovers)
+	if st := c.Stats(); st.Failovers != 1 || st.Loads != 1 {
+		t.Errorf("Stats.Failovers = %d, Loads %d; want 1, 1 (a failover is part of one load)", st.Failovers, st.Loads)
 	}
 	if out := logs.String(); !strings.Contains(out, "level=INFO") || !strings.Contains(out, "replica region") ||
 		!strings.Contains(out, "region=us-west-2") || !strings.Contains(out, "primary=us-east-1") || strings.Contains(out, "pw") {
@@ -144,6 +144,18 @@ func TestFailoverRegionsAgainstMoto(t *testing.T) {
 	}
 	if n := counter.calls("us-west-2"); n != 1 {
 		t.Errorf("calls to us-west-2 = %d; want 1", n)
+	}
+
+	// A batch fails over too.
+	cb, err := cache.New(up, cache.WithFailoverRegions("us-west-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close()
+	got, err := cb.Secrets(ctx, []cache.SecretRequest{{SecretID: "db"}})
+	if err != nil || got[0].Value() != "pw" || got[0].Region != "us-west-2" || cb.Stats().Failovers != 1 {
+		t.Errorf("Secrets([db]) with us-east-1 down = %q (region %q), %v, %d failovers; want pw from us-west-2",
+			got[0].Value(), got[0].Region, err, cb.Stats().Failovers)
 	}
 
 	// With the primary up, not-found stays not-found: no call to the replica.
