@@ -113,16 +113,20 @@ type router struct {
 	homeSet   *clientSet
 	sts       func() *sts.Client // made on first use
 
-	mu   sync.Mutex // protects sets, tick and the used fields
+	mu   sync.Mutex // protects sets, pending, tick and the used fields
 	sets map[setKey]*clientSet
-	tick uint64
+	// pending holds the credentials of roles in use but not kept yet, so
+	// that concurrent first reads through a role share one AssumeRole
+	// call; at most maxRoles, an arbitrary one dropped beyond.
+	pending map[string]aws.CredentialsProvider
+	tick    uint64
 }
 
 // newRouter returns the router of New: s and sm are the home clients.
 func newRouter(cfg aws.Config, o *options, s *ssm.Client, sm *secretsmanager.Client) *router {
 	r := &router{cfg: cfg, home: s.Options().Region, off: o.regions.off, max: o.regions.max, maxRoles: o.regions.maxRoles,
 		ssmOpts: slices.Clip(o.ssmOpts), smOpts: slices.Clip(o.smOpts),
-		homeSet: &clientSet{ssm: s, sm: sm}, sets: map[setKey]*clientSet{}}
+		homeSet: &clientSet{ssm: s, sm: sm}, sets: map[setKey]*clientSet{}, pending: map[string]aws.CredentialsProvider{}}
 	r.partition = partitionOf(r.home)
 	if r.max <= 0 {
 		r.max = DefaultMaxRegions
@@ -215,13 +219,7 @@ func (r *router) use(role, region string) (set *clientSet, done func(error)) {
 		r.mu.Unlock()
 		return s, func(error) {}
 	}
-	var creds aws.CredentialsProvider
-	for sk, s := range r.sets { // a role's credentials serve every region
-		if role != "" && sk.role == role {
-			creds = s.creds
-			break
-		}
-	}
+	creds := r.credsLocked(role)
 	r.mu.Unlock()
 	s := r.build(role, region, creds)
 	return s, func(err error) {
@@ -231,15 +229,38 @@ func (r *router) use(role, region string) (set *clientSet, done func(error)) {
 	}
 }
 
+// credsLocked returns the credentials of role to make a new set with: a
+// kept set's of the same role (a role's credentials serve every region),
+// else the pending ones, else new ones, made pending. Nil without a role.
+func (r *router) credsLocked(role string) aws.CredentialsProvider {
+	if role == "" {
+		return nil
+	}
+	for sk, s := range r.sets {
+		if sk.role == role {
+			return s.creds
+		}
+	}
+	if c, ok := r.pending[role]; ok {
+		return c
+	}
+	if len(r.pending) >= r.maxRoles {
+		for k := range r.pending {
+			delete(r.pending, k)
+			break
+		}
+	}
+	c := r.roleCredentials(role)
+	r.pending[role] = c
+	return c
+}
+
 // build makes the clients of (role, region): no I/O. With a role, their
-// credentials are creds, or, nil, the role's assumed through STS and cached
-// (refreshed before they expire).
+// credentials are creds, the role's assumed through STS and cached
+// (refreshed before they expire; see credsLocked).
 func (r *router) build(role, region string, creds aws.CredentialsProvider) *clientSet {
 	cfg := r.cfg
 	if role != "" {
-		if creds == nil {
-			creds = r.roleCredentials(role)
-		}
 		cfg.Credentials = creds
 	}
 	in := func(o *ssm.Options) { o.Region = region }
@@ -255,6 +276,7 @@ func (r *router) build(role, region string, creds aws.CredentialsProvider) *clie
 func (r *router) keep(k setKey, s *clientSet) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	delete(r.pending, k.role)
 	if _, ok := r.sets[k]; ok {
 		return
 	}
