@@ -7,7 +7,7 @@ import (
 )
 
 // The tracked copies of the latest report, in the bench module's root:
-// what the repository's README and docs/benchmarks.md show.
+// what docs/benchmarks.md shows.
 const (
 	PublishedReport = "RESULTS.md"
 	PublishedChart  = "chart.png"
