@@ -9,7 +9,7 @@
 //
 // Run everything with
 //
-//	cd bench && go run ./cmd/report -quick   # every section, ~40 s of measuring
+//	cd bench && go run ./cmd/report -quick   # every section, 20-40 s of measuring
 //	cd bench && go run ./cmd/report          # full, ~2 min 20 s of measuring
 //
 // after building the executables (minutes on a fresh machine: the AWS SDK
