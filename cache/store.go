@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/dgraph-io/ristretto/v2"
 )
@@ -13,15 +12,19 @@ import (
 // entry is one cached answer: a value, or a remembered failure. Entries are
 // immutable once stored except for the atomics and decoded; a change stores
 // a new entry.
+//
+// Its times are on the cache's one clock, nanoseconds since Cache.epoch
+// read from the monotonic clock (see Cache.now); what they mean for a read
+// is decided in one place, Cache.state (policy.go).
 type entry struct {
 	key key
-	val any   // a Parameter, a Secret or a []Parameter, by key.kind; nil for a failure
+	val value // a Parameter, a Secret or a listing, by key.kind; nil for a failure
 	err error // a remembered not-found or backoff error, compact (see source.Error.Compact)
 	// started numbers the load that produced it when the load started; gen
 	// numbers the answer when it was stored (same counter). Answers are
 	// ordered by arrival: a later answer replaces an earlier one, except
 	// that an answer whose load started before the stored one arrived never
-	// replaces it with an older version (see kindSpec.older).
+	// replaces it with an older version (see value.older).
 	started, gen uint64
 	// born numbers the load that fetched the value (for a failure: that
 	// made the call); a stale copy of a value keeps its born. The entry is
@@ -30,19 +33,12 @@ type entry struct {
 	born uint64
 	slot uint16
 
-	// freshNs and refreshNs are expires and refreshAt on the cache's
-	// monotonic clock (nanoseconds since Cache.epoch; refreshNs 0: never),
-	// set by Cache.put: the hit path compares them with one monotonic
-	// clock read instead of time.Now's two. fetchedNs is fetched on that
-	// clock, for MaxAge.
-	freshNs, refreshNs, fetchedNs int64
-
-	fetched    time.Time
-	refreshAt  time.Time // a read after this starts a background reload; zero: never
-	expires    time.Time // fresh until
-	staleUntil time.Time // may be served after a failed reload until; the hard expiry
-	retryAt    time.Time // after a transient failure: no upstream call before this
-	failures   int       // consecutive transient failures
+	fetched  int64 // when the value arrived (a failure: when it was learnt)
+	fresh    int64 // served from memory until; a failure: remembered until
+	refresh  int64 // a read after this starts a background reload; 0: never
+	stale    int64 // may be served after a failed reload until: the hard expiry
+	retry    int64 // after a transient failure: no upstream call before this; 0: none
+	failures int   // consecutive transient failures
 
 	refreshing atomic.Bool // a background reload has started
 	decoded    sync.Map    // reflect.Type → decoded value, for the typed reads
@@ -212,16 +208,16 @@ func (s *store) put(e, expect *entry) *entry {
 }
 
 // older reports whether e holds an older version of the value than cur:
-// both values, and the kind can tell (see olderOf).
+// both values, and the value can tell (see value.older).
 func older(e, cur *entry) bool {
 	if e.err != nil || cur.err != nil {
 		return false
 	}
-	o := olderOf[e.key.kind]
-	return o != nil && o(e.val, cur.val)
+	return e.val.older(cur.val)
 }
 
-// clear removes every entry.
+// clear removes every entry and invalidates every slot, so that no load in
+// flight stores what it fetched and no read after clear joins one.
 func (s *store) clear() {
 	if s == nil {
 		return
@@ -230,6 +226,12 @@ func (s *store) clear() {
 	defer s.mu.Unlock()
 	if s.closed {
 		return
+	}
+	// Fence the loads in flight, as an invalidation by name does: what
+	// they fetched was asked before the clear and is not stored.
+	n := s.seq.Add(1)
+	for i := range s.inval {
+		s.inval[i].Store(n)
 	}
 	s.clearing.Store(true)
 	s.values.Clear()
