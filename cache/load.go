@@ -77,11 +77,11 @@ type waiting struct {
 func (c *Cache) await(ctx context.Context, t *flightTicket, w waiting) (*entry, error) {
 	var patience <-chan time.Time
 	if w.stale {
-		d := time.Duration(t.Call().Since - w.start + int64(c.cfg.staleWait))
+		until := t.Call().Since + int64(c.cfg.staleWait) // on the cache's clock
 		if dl, ok := ctx.Deadline(); ok {
-			d = min(d, time.Until(dl)/2)
+			until = min(until, w.start+int64(dl.Sub(c.wall(w.start)))/2)
 		}
-		tm := time.NewTimer(max(d, 0))
+		tm := time.NewTimer(max(time.Duration(until-c.now()), 0))
 		defer tm.Stop()
 		patience = tm.C
 	}
@@ -204,18 +204,9 @@ func (c *Cache) fill(call *flightCall, k key, cur *entry, force bool, trigger *e
 	defer c.wg.Done()
 	defer c.recoverLoad(k, &res, &err)
 
-	notBefore := call.Check()
-	if e := c.store.value(&k); e != nil {
-		now := c.now()
-		if !force && trigger == nil && isFresh(c.state(e, now, notBefore)) {
-			return e, nil // another call stored it meanwhile
-		}
-		if !force && trigger != nil && e != trigger && now < e.refresh {
-			return e, nil // refreshed meanwhile
-		}
-		if cur == nil || e.gen > cur.gen {
-			cur = e // a forced read's failure keeps it too
-		}
+	found, cur := c.recheck(call, k, cur, force, trigger)
+	if found != nil {
+		return found, nil
 	}
 	if err := c.admit(k, cur); err != nil {
 		return nil, err
@@ -228,11 +219,7 @@ func (c *Cache) fill(call *flightCall, k key, cur *entry, force bool, trigger *e
 	}
 	c.stats.loads.Add(1)
 	started := c.loads.Add(1)
-	var prev value
-	if cur != nil && cur.err == nil {
-		prev = cur.val
-	}
-	v, err := k.kind.spec().fetch(ctx, c.src, k, prev)
+	v, err := k.kind.spec().fetch(ctx, c.src, k, valueOf(cur))
 	if err == nil {
 		return c.settleValue(k, v, started, c.now()), nil
 	}
@@ -244,6 +231,39 @@ func (c *Cache) fill(call *flightCall, k key, cur *entry, force bool, trigger *e
 		return nil, err // every waiter left: not an upstream failure, nothing to remember
 	}
 	return c.failed(k, cur, started, err, force, c.now())
+}
+
+// recheck looks at the store once more before a call goes upstream: found
+// is a value stored meanwhile that answers the call (fresh for the
+// strictest bound of its waiters, or, for a refresh-ahead, refreshed by
+// another call); cur is what the call's failure policy starts from, the
+// newer of what the read found and what is stored now.
+func (c *Cache) recheck(call *flightCall, k key, cur *entry, force bool, trigger *entry) (found, _ *entry) {
+	notBefore := call.Check()
+	e := c.store.value(&k)
+	if e == nil {
+		return nil, cur
+	}
+	now := c.now()
+	switch {
+	case force:
+	case trigger == nil && isFresh(c.state(e, now, notBefore)):
+		return e, cur // another call stored it meanwhile
+	case trigger != nil && e != trigger && now < e.refresh:
+		return e, cur // refreshed meanwhile
+	}
+	if cur == nil || e.gen > cur.gen {
+		cur = e // a forced read's failure keeps it too
+	}
+	return nil, cur
+}
+
+// valueOf is the value e holds, or nil.
+func valueOf(e *entry) value {
+	if e == nil || e.err != nil {
+		return nil
+	}
+	return e.val
 }
 
 // admit takes a slot of WithMaxLoads for a load of k; the caller releases

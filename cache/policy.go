@@ -99,35 +99,46 @@ func (c *Cache) failed(k key, cur *entry, gen uint64, err error, force bool, now
 	case errors.Is(err, ErrNotFound):
 		c.notFound.spend(now)
 		c.rememberNotFound(k, err, gen, now)
-		return nil, err
 	case hasValue && !force && now < cur.stale && c.cfg.staleOn(err):
-		n := cur.failures + 1
-		wait := int64(c.backoff(n))
-		ne := &entry{key: k, val: cur.val, started: gen, born: cur.born, fetched: cur.fetched,
-			fresh: cur.fresh, stale: cur.stale, failures: n, retry: now + wait}
-		if cur.refresh != 0 {
-			ne.refresh = max(now+wait, 1)
-		}
-		if got := c.put(ne, cur); got != ne && got != nil && got.err == nil {
-			return got, nil // a newer value arrived meanwhile: never go back to this one
-		}
-		return ne, nil
+		return c.keepStale(k, cur, gen, now), nil
 	case source.IsTransient(err) && c.cfg.backoffBase > 0 && (!hasValue || !force && now >= cur.stale):
 		// A value past its staleness bound can no longer be served: the
 		// key backs off as one without a value does, or every read would
 		// call the failing upstream once the bound has passed.
-		n := 1
-		if cur != nil {
-			n = cur.failures + 1
-		}
-		wait := c.backoff(n)
-		retry := now + int64(wait)
-		c.put(&entry{key: k, err: &rememberedError{err: compact(err), backoff: wait, failures: n, since: c.wall(now)},
-			started: gen, born: gen, fetched: now, fresh: retry, retry: retry,
-			stale: now + int64(c.cfg.backoffMax+c.cfg.backoffBase), failures: n}, cur)
-		return nil, err
+		c.backOff(k, cur, gen, err, now)
 	}
 	return nil, err
+}
+
+// keepStale keeps cur's value, servable until its staleness bound, and
+// backs the key off; it returns what readers get.
+func (c *Cache) keepStale(k key, cur *entry, gen uint64, now int64) *entry {
+	n := cur.failures + 1
+	wait := int64(c.backoff(n))
+	ne := &entry{key: k, val: cur.val, started: gen, born: cur.born, fetched: cur.fetched,
+		fresh: cur.fresh, stale: cur.stale, failures: n, retry: now + wait}
+	if cur.refresh != 0 {
+		ne.refresh = max(now+wait, 1)
+	}
+	if got := c.put(ne, cur); got != ne && got != nil && got.err == nil {
+		return got // a newer value arrived meanwhile: never go back to this one
+	}
+	return ne
+}
+
+// backOff remembers a transient failure of a key without a servable value,
+// so that reads answer with it without an upstream call until the backoff
+// ends.
+func (c *Cache) backOff(k key, cur *entry, gen uint64, err error, now int64) {
+	n := 1
+	if cur != nil {
+		n = cur.failures + 1
+	}
+	wait := c.backoff(n)
+	retry := now + int64(wait)
+	c.put(&entry{key: k, err: &rememberedError{err: compact(err), backoff: wait, failures: n, since: c.wall(now)},
+		started: gen, born: gen, fetched: now, fresh: retry, retry: retry,
+		stale: now + int64(c.cfg.backoffMax+c.cfg.backoffBase), failures: n}, cur)
 }
 
 // logFailure logs a failed upstream call: a not-found at DEBUG (an

@@ -65,7 +65,7 @@ type store struct {
 
 	mu       sync.Mutex // serialises writes, so that each decides on the state the previous one left; protects closed
 	closed   bool
-	held     atomic.Int64 // entries in both caches
+	count    atomic.Int64 // entries in both caches
 	clearing atomic.Bool  // Clear reports every entry it drops as evicted: do not count those
 
 	inval [invalSlots]atomic.Uint64 // the last invalidation of each slot (see invalidate.go)
@@ -96,11 +96,11 @@ func (s *store) newCache(n int) (*ristretto.Cache[uint64, *entry], error) {
 		IgnoreInternalCost: true,
 		// Both run on ristretto's goroutine while a write waits for it
 		// (see put), so the counts are current when put returns.
-		OnReject: func(*ristretto.Item[*entry]) { s.stats.rejected.Add(1); s.held.Add(-1) },
+		OnReject: func(*ristretto.Item[*entry]) { s.stats.rejected.Add(1); s.count.Add(-1) },
 		OnEvict: func(*ristretto.Item[*entry]) {
 			if !s.clearing.Load() {
 				s.stats.evictions.Add(1)
-				s.held.Add(-1)
+				s.count.Add(-1)
 			}
 		},
 	})
@@ -170,13 +170,7 @@ func (s *store) put(e, expect *entry) *entry {
 	// ristretto's admission sketch.
 	v, _ := s.values.Get(h)
 	f, _ := s.failures.Get(h)
-	cur := v
-	if cur == nil || cur.key != e.key {
-		cur = f
-	}
-	if cur != nil && (cur.key != e.key || !s.valid(cur)) {
-		cur = nil
-	}
+	cur := s.held(e.key, v, f)
 	e.slot = slotOf(s.seed, &e.key)
 	if !s.valid(e) {
 		return e
@@ -185,26 +179,48 @@ func (s *store) put(e, expect *entry) *entry {
 		return cur
 	}
 	e.gen = s.seq.Add(1)
+	if !s.set(h, e, v, f) {
+		return cur
+	}
+	return e
+}
+
+// held is the valid entry for k among v and f, what the two caches hold
+// under k's hash (either may hold another key's entry: a collision).
+func (s *store) held(k key, v, f *entry) *entry {
+	for _, e := range [2]*entry{v, f} {
+		if e != nil && e.key == k && s.valid(e) {
+			return e
+		}
+	}
+	return nil
+}
+
+// set stores e under h in the cache of its sort (values or failures),
+// removes what the other one held for its key, and waits for the write;
+// v and f are what the caches held under h. s.mu is held. It reports false
+// when ristretto's buffer refused the write.
+func (s *store) set(h uint64, e, v, f *entry) bool {
 	into, other, old, otherOld := s.values, s.failures, v, f
 	if e.err != nil {
 		into, other, old, otherOld = s.failures, s.values, f, v
 	}
 	if otherOld != nil && otherOld.key == e.key {
 		other.Del(h)
-		s.held.Add(-1)
+		s.count.Add(-1)
 	}
 	if old == nil {
-		s.held.Add(1) // a new key; one that replaces a colliding key's entry does not change the count
+		s.count.Add(1) // a new key; one that replaces a colliding key's entry does not change the count
 	}
 	if !into.Set(h, e, 1) {
 		s.stats.dropped.Add(1)
 		if old == nil {
-			s.held.Add(-1)
+			s.count.Add(-1)
 		}
-		return cur
+		return false
 	}
 	into.Wait()
-	return e
+	return true
 }
 
 // older reports whether e holds an older version of the value than cur:
@@ -237,7 +253,7 @@ func (s *store) clear() {
 	s.values.Clear()
 	s.failures.Clear()
 	s.clearing.Store(false)
-	s.held.Store(0)
+	s.count.Store(0)
 }
 
 // entries is the number of entries held, values and failures.
@@ -245,7 +261,7 @@ func (s *store) entries() int {
 	if s == nil {
 		return 0
 	}
-	return int(s.held.Load())
+	return int(s.count.Load())
 }
 
 // close releases both caches. Writes after close do nothing. The caller
