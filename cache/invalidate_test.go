@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 const (
@@ -48,7 +50,7 @@ func TestInvalidateEveryForm(t *testing.T) {
 		s(SecretRequest{SecretID: "app/s", VersionID: "01234567-89ab-cdef-0123-456789abcdef"}),
 		s(SecretRequest{SecretID: testSecretARN}),
 		s(SecretRequest{SecretID: "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/s"}), // partial ARN
-		p(ParameterRequest{Name: referencePrefix + "app/s", WithDecryption: true}),
+		p(ParameterRequest{Name: awsname.ReferencePrefix + "app/s", WithDecryption: true}),
 	}
 	others := []read{
 		p(ParameterRequest{Name: "/app/b"}),
@@ -110,7 +112,7 @@ func TestInvalidateEveryForm(t *testing.T) {
 	check("InvalidateSecret(app/s)", secretForms)
 	c.InvalidateSecret(SecretRequest{SecretID: testSecretARN})
 	check("InvalidateSecret(its full ARN)", secretForms)
-	c.InvalidateParameter(ParameterRequest{Name: referencePrefix + "app/s"})
+	c.InvalidateParameter(ParameterRequest{Name: awsname.ReferencePrefix + "app/s"})
 	check("InvalidateParameter(its reference name)", secretForms)
 }
 
@@ -210,8 +212,11 @@ func TestCanonicalNames(t *testing.T) {
 			SecretRequest{SecretID: "app/s"}.key(),
 			SecretRequest{SecretID: "app/s", VersionStage: "AWSPENDING"}.key(),
 			SecretRequest{SecretID: testSecretARN}.key(),
-			ParameterRequest{Name: referencePrefix + "app/s", WithDecryption: true}.key(),
-			ParameterRequest{Name: referencePrefix + "app/s:AWSPREVIOUS", WithDecryption: true}.key(),
+			ParameterRequest{Name: awsname.ReferencePrefix + "app/s", WithDecryption: true}.key(),
+			ParameterRequest{Name: awsname.ReferencePrefix + "app/s:AWSPREVIOUS", WithDecryption: true}.key(),
+			// A reference by ARN with a selector, and a partial ARN.
+			ParameterRequest{Name: awsname.ReferencePrefix + testSecretARN + ":AWSPREVIOUS", WithDecryption: true}.key(),
+			SecretRequest{SecretID: "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/s"}.key(),
 		},
 		{
 			PathRequest{Path: "/app"}.key(),
@@ -229,8 +234,8 @@ func TestCanonicalNames(t *testing.T) {
 	for in, want := range map[string]string{
 		"db-AbC123": "db", "db-abc12": "db-abc12", "db-abc12!": "db-abc12!", "x": "x", "-abcdef": "-abcdef", "a-abcdef": "a",
 	} {
-		if got := stripSuffix(in); got != want {
-			t.Errorf("stripSuffix(%q) = %q; want %q", in, got, want)
+		if got := awsname.StripSuffix(in); got != want {
+			t.Errorf("StripSuffix(%q) = %q; want %q", in, got, want)
 		}
 	}
 }
