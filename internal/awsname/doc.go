@@ -27,6 +27,8 @@
 //     name or an ARN) through SSM GetParameter; the selector is a version
 //     id or a staging label.
 //
-// Every function is pure and safe for concurrent use; the parsers and the
-// text check allocate nothing unless they return an error.
+// Every function is pure and safe for concurrent use. SplitSelector,
+// ReferencedSecret, ParameterARN, SecretARN, CanonicalSecret and CheckText
+// allocate nothing unless they return an error (they run on every read);
+// CanonicalParameter may allocate the leading "/" of a form.
 package awsname
