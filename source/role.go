@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // RoleSessionName is the session name of every role parsec assumes; it
@@ -57,9 +58,6 @@ func RoleFrom(ctx context.Context) string {
 	return s
 }
 
-// roleARNRule is the shape of role ARNs, for error messages.
-const roleARNRule = "a role ARN has the form arn:PARTITION:iam::ACCOUNT:role/NAME (or role/PATH/NAME)"
-
 // CheckRole reports whether roleARN has the form of an IAM role ARN. The
 // error wraps [ErrMalformedARN] and names the rule. It does not say whether
 // the role exists or may be assumed.
@@ -70,33 +68,11 @@ func CheckRole(roleARN string) error {
 
 // parseRole checks a role ARN and returns its partition.
 func parseRole(s string) (partition string, err error) {
-	if n := strings.Count(s, ":") + 1; n != 6 || !strings.HasPrefix(s, "arn:") {
-		return "", malformed(roleARNRule, fmt.Sprintf("%d colon-separated fields starting with arn, want 6", n))
+	a, err := awsname.RoleARN(s)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrMalformedARN, err)
 	}
-	partition = field(s, 1)
-	res := field(s, 5)
-	name, _ := strings.CutPrefix(res, "role/")
-	switch {
-	case partition == "":
-		return "", malformed(roleARNRule, "the partition is empty")
-	case field(s, 2) != "iam":
-		return "", malformed(roleARNRule, "the service must be iam")
-	case field(s, 3) != "":
-		return "", malformed(roleARNRule, "the region must be empty")
-	case !validAccount(field(s, 4)):
-		return "", malformed(roleARNRule, "the account must be 12 digits")
-	case !strings.HasPrefix(res, "role/") || name == "" || strings.HasSuffix(name, "/"):
-		return "", malformed(roleARNRule, "the resource must be role/NAME")
-	case len(s) > 2048:
-		return "", malformed(roleARNRule, "longer than 2048 characters")
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("+=,.@_-/", c) >= 0) {
-			return "", malformed(roleARNRule, "a role name has letters, digits and +=,.@_- only")
-		}
-	}
-	return partition, nil
+	return a.Partition, nil
 }
 
 // checkRole refuses a malformed role or one of another partition.
