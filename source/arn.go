@@ -10,7 +10,7 @@ import (
 // The causes of the local errors that routing by ARN returns, before any
 // upstream call. Each is found with errors.Is in the [*Error] a read
 // returns; the Error's Kind is [ErrInvalid] and its Code names the cause
-// ("InvalidARN", "PartitionMismatch", "TooManyRegions").
+// ("InvalidARN", "PartitionMismatch"; and see [ErrUnknownRegion]).
 var (
 	// ErrMalformedARN: a name or secret id starts with "arn:" but does not
 	// have the shape of the service's ARNs. The message names the rule.
@@ -20,8 +20,9 @@ var (
 	// of the ARN's own region. Credentials of one partition are never valid
 	// in another.
 	ErrPartitionMismatch = errors.New("partition mismatch")
-	// ErrTooManyRegions: the read names a region beyond the bound set with
-	// [WithMaxRegions].
+	// ErrTooManyRegions is no longer returned: region slots are least
+	// recently used (see [WithMaxRegions]), so no read fails for want of
+	// one. Kept so that code testing for it still compiles.
 	ErrTooManyRegions = errors.New("too many regions")
 )
 
