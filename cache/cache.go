@@ -24,6 +24,7 @@ type Cache struct {
 	waits  flightWaits  // who waits on each flight, to cancel a load nobody waits for
 	active atomic.Int64 // loads holding a slot (see WithMaxLoads)
 	stats  counters
+	watch  atomic.Pointer[watcher] // change subscribers (watch.go); nil until the first OnChange
 
 	// loads numbers upstream calls as they start and answers as they are
 	// stored (store.put): the last answer to arrive wins.
@@ -126,7 +127,12 @@ func (c *Cache) put(e, expect *entry) *entry {
 	if !e.refreshAt.IsZero() {
 		e.refreshNs = max(int64(e.refreshAt.Sub(c.epoch)), 1)
 	}
-	return c.store.put(e, expect)
+	old, watched := c.changeBefore(e)
+	got := c.store.put(e, expect)
+	if watched {
+		c.notifyStored(e, got, old) // see watch.go: the one place changes are seen
+	}
+	return got
 }
 
 // storeValue stores v, fetched at now by the load numbered gen when it
