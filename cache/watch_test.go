@@ -64,7 +64,7 @@ func TestOnChange(t *testing.T) {
 			!got[0].Parameter.WithDecryption || got[0].OldVersion != "" || got[0].NewVersion != "1" {
 			t.Fatalf("after the first load: changes %+v; want one ParameterChanged /app/x \"\" → 1", got)
 		}
-		read(req) // a hit
+		read(req)                                                                   // a hit
 		read(ParameterRequest{Name: "/app/x", WithDecryption: true, Refresh: true}) // same version reloaded
 		if got := log.take(); len(got) != 0 {
 			t.Fatalf("after a hit and a reload of the same version: changes %+v; want none", got)
