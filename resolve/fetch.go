@@ -20,20 +20,21 @@ const maxGroups = 8
 var ErrNoKey = errors.New("no such JSON key")
 
 // KeyError reports a JSON key a reference selects that the secret does not
-// have, or a secret that is not a JSON object. It names the secret and the
-// key, never the value.
+// have (Missing), or a secret that is not a JSON object or not a string.
+// It names the secret and the key, never the value.
 type KeyError struct {
-	Secret string // the secret id
-	Key    string // the JSON key
-	Reason string // "no such key", "the secret is not a JSON object", …
+	Secret  string // the secret's name
+	Key     string // the JSON key
+	Reason  string // "no such key", "the secret is not a JSON object", …
+	Missing bool   // the secret is a JSON object without Key
 }
 
 func (e *KeyError) Error() string {
 	return "secret " + e.Secret + ": JSON key " + strconv.Quote(e.Key) + ": " + e.Reason
 }
 
-// Is reports whether target is [ErrNoKey].
-func (e *KeyError) Is(target error) bool { return target == ErrNoKey }
+// Is reports whether target is [ErrNoKey] and the key is missing.
+func (e *KeyError) Is(target error) bool { return target == ErrNoKey && e.Missing }
 
 // Error reports a reference that could not be resolved: the variable or
 // field it was found in, the reference as written, and why. It matches
@@ -81,7 +82,7 @@ func fetch(ctx context.Context, c *cache.Cache, refs []Reference) []resolved {
 			region = field(r.Name, 3)
 		}
 		switch r.Kind {
-		case Parameter:
+		case KindParameter:
 			req := parameterRequest(r)
 			g := pg[region]
 			if g == nil {
@@ -97,7 +98,7 @@ func fetch(ctx context.Context, c *cache.Cache, refs []Reference) []resolved {
 				g.idx = append(g.idx, nil)
 			}
 			g.idx[j] = append(g.idx[j], i)
-		case Secret:
+		case KindSecret:
 			req := secretRequest(r)
 			g := sg[region]
 			if g == nil {
@@ -177,7 +178,7 @@ func itemErrors(err error, n int) []error {
 
 // fetchOne resolves one reference with a single read (a hit when cached).
 func fetchOne(ctx context.Context, c *cache.Cache, r Reference, maxAge time.Duration) resolved {
-	if r.Kind == Parameter {
+	if r.Kind == KindParameter {
 		req := parameterRequest(r)
 		req.MaxAge = maxAge
 		p, err := c.Parameter(ctx, req)
@@ -226,7 +227,7 @@ func secretValue(s cache.Secret, key string) resolved {
 	}
 	raw, ok := obj[key]
 	if !ok {
-		return resolved{err: &KeyError{Secret: s.Name, Key: key, Reason: "no such key"}}
+		return resolved{err: &KeyError{Secret: s.Name, Key: key, Reason: "no such key", Missing: true}}
 	}
 	if len(raw) > 0 && raw[0] == '"' {
 		var str string

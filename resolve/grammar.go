@@ -10,17 +10,17 @@ import (
 type Kind uint8
 
 const (
-	// Parameter is an SSM Parameter Store parameter.
-	Parameter Kind = iota + 1
-	// Secret is a Secrets Manager secret.
-	Secret
+	// KindParameter is an SSM Parameter Store parameter.
+	KindParameter Kind = iota + 1
+	// KindSecret is a Secrets Manager secret.
+	KindSecret
 )
 
 func (k Kind) String() string {
 	switch k {
-	case Parameter:
+	case KindParameter:
 		return "parameter"
-	case Secret:
+	case KindSecret:
 		return "secret"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
@@ -30,13 +30,14 @@ func (k Kind) String() string {
 type Form uint8
 
 const (
-	// ARN: a full parameter ARN, or a secret ARN in the ECS valueFrom form.
-	ARN Form = iota + 1
-	// Short: ssm:NAME[:SELECTOR] or secretsmanager:ID[#KEY].
-	Short
-	// CloudFormation: {{resolve:ssm:…}}, {{resolve:ssm-secure:…}} or
+	// FormARN: a full parameter ARN, or a secret ARN in the ECS valueFrom
+	// form.
+	FormARN Form = iota + 1
+	// FormShort: ssm:NAME[:SELECTOR] or secretsmanager:ID[#KEY].
+	FormShort
+	// FormCloudFormation: {{resolve:ssm:…}}, {{resolve:ssm-secure:…}} or
 	// {{resolve:secretsmanager:…}}.
-	CloudFormation
+	FormCloudFormation
 )
 
 // Reference is one parsed reference: what to read and which part of it.
@@ -176,7 +177,7 @@ func parseSSM(v string) (Reference, error) {
 		return Reference{}, ruleErr(ruleSSM, "ssm:// is not a form here: write ssm:/path for the parameter /path")
 	}
 	r, err := parameterRef(rest, ruleSSM)
-	r.Form = Short
+	r.Form = FormShort
 	return r, err
 }
 
@@ -189,7 +190,7 @@ func parameterRef(s, form string) (Reference, error) {
 	if err := checkParamName(name); err != nil {
 		return Reference{}, ruleErr(form, err.Error())
 	}
-	r := Reference{Kind: Parameter, Name: name}
+	r := Reference{Kind: KindParameter, Name: name}
 	if err := r.selector(sel, strings.Contains(s, ":")); err != nil {
 		return Reference{}, ruleErr(form, err.Error())
 	}
@@ -269,12 +270,12 @@ func parseSM(v string) (Reference, error) {
 		if err := checkSecretName(id); err != nil {
 			return Reference{}, ruleErr(ruleSM, err.Error())
 		}
-		r = Reference{Kind: Secret, Name: id}
+		r = Reference{Kind: KindSecret, Name: id}
 	}
 	if hasKey {
 		r.JSONKey = key
 	}
-	r.Form = Short
+	r.Form = FormShort
 	return r, nil
 }
 
@@ -319,7 +320,7 @@ func parseParamARN(v string) (Reference, error) {
 	if err := checkParamName(pname); err != nil {
 		return Reference{}, ruleErr(ruleParamARN, err.Error())
 	}
-	r := Reference{Kind: Parameter, Form: ARN, Name: v[:i+len(":parameter/")+len(pname)]}
+	r := Reference{Kind: KindParameter, Form: FormARN, Name: v[:i+len(":parameter/")+len(pname)]}
 	if err := r.selector(sel, given); err != nil {
 		return Reference{}, ruleErr(ruleParamARN, err.Error())
 	}
@@ -344,7 +345,7 @@ func parseSecretARN(v string) (Reference, error) {
 	for range n - 7 {
 		id = id[:strings.LastIndexByte(id, ':')]
 	}
-	return Reference{Kind: Secret, Form: ARN, Name: id, JSONKey: field(v, 7), VersionStage: field(v, 8), VersionID: field(v, 9)}, nil
+	return Reference{Kind: KindSecret, Form: FormARN, Name: id, JSONKey: field(v, 7), VersionStage: field(v, 8), VersionID: field(v, 9)}, nil
 }
 
 // parseCFNTemplate parses every {{resolve:…}} in value.
@@ -368,7 +369,7 @@ func parseCFNTemplate(name, value string) (*Template, error) {
 		if err != nil {
 			return nil, &SyntaxError{Var: name, Ref: text, Rule: err.Error()}
 		}
-		r.Text, r.Form = text, CloudFormation
+		r.Text, r.Form = text, FormCloudFormation
 		t.refs = append(t.refs, r)
 		rest = rest[j+len(cfnClose):]
 	}
@@ -411,7 +412,7 @@ func parseCFN(s string) (Reference, error) {
 	if fs[0] != "" && fs[0] != "SecretString" {
 		return Reference{}, ruleErr(ruleCFN, "the field after the secret id must be SecretString, got "+strconv.Quote(fs[0]))
 	}
-	return Reference{Kind: Secret, Name: id, JSONKey: fs[1], VersionStage: fs[2], VersionID: fs[3]}, nil
+	return Reference{Kind: KindSecret, Name: id, JSONKey: fs[1], VersionStage: fs[2], VersionID: fs[3]}, nil
 }
 
 // rest7 splits s after its seventh colon-separated field.

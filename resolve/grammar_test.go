@@ -20,31 +20,31 @@ func TestParse(t *testing.T) {
 		{in: "/app/x", want: nil},
 		{in: "arn:aws:s3:::bucket", want: nil},
 		{in: "arn:aws:ssm:us-east-1:123456789012:document/x", want: nil},
-		{in: "ssm:/app/x", want: []Reference{{Kind: Parameter, Form: Short, Name: "/app/x"}}},
-		{in: "ssm:plain", want: []Reference{{Kind: Parameter, Form: Short, Name: "plain"}}},
-		{in: "ssm:/app/x:3", want: []Reference{{Kind: Parameter, Form: Short, Name: "/app/x", Version: 3}}},
-		{in: "ssm:/app/x:prod", want: []Reference{{Kind: Parameter, Form: Short, Name: "/app/x", Label: "prod"}}},
-		{in: "ssm:" + pARN + ":2", want: []Reference{{Kind: Parameter, Form: Short, Name: pARN, Version: 2}}},
-		{in: pARN, want: []Reference{{Kind: Parameter, Form: ARN, Name: pARN}}},
-		{in: pARN + ":live", want: []Reference{{Kind: Parameter, Form: ARN, Name: pARN, Label: "live"}}},
-		{in: "secretsmanager:app/db", want: []Reference{{Kind: Secret, Form: Short, Name: "app/db"}}},
-		{in: "secretsmanager:app/db#password", want: []Reference{{Kind: Secret, Form: Short, Name: "app/db", JSONKey: "password"}}},
-		{in: "secretsmanager:" + sARN + "#password", want: []Reference{{Kind: Secret, Form: Short, Name: sARN, JSONKey: "password"}}},
-		{in: sARN, want: []Reference{{Kind: Secret, Form: ARN, Name: sARN}}},
-		{in: sARN + ":password::", want: []Reference{{Kind: Secret, Form: ARN, Name: sARN, JSONKey: "password"}}},
-		{in: sARN + "::AWSPREVIOUS:", want: []Reference{{Kind: Secret, Form: ARN, Name: sARN, VersionStage: "AWSPREVIOUS"}}},
-		{in: sARN + ":k:AWSCURRENT:01234567-89ab-cdef-0123-456789abcdef", want: []Reference{{Kind: Secret, Form: ARN, Name: sARN,
+		{in: "ssm:/app/x", want: []Reference{{Kind: KindParameter, Form: FormShort, Name: "/app/x"}}},
+		{in: "ssm:plain", want: []Reference{{Kind: KindParameter, Form: FormShort, Name: "plain"}}},
+		{in: "ssm:/app/x:3", want: []Reference{{Kind: KindParameter, Form: FormShort, Name: "/app/x", Version: 3}}},
+		{in: "ssm:/app/x:prod", want: []Reference{{Kind: KindParameter, Form: FormShort, Name: "/app/x", Label: "prod"}}},
+		{in: "ssm:" + pARN + ":2", want: []Reference{{Kind: KindParameter, Form: FormShort, Name: pARN, Version: 2}}},
+		{in: pARN, want: []Reference{{Kind: KindParameter, Form: FormARN, Name: pARN}}},
+		{in: pARN + ":live", want: []Reference{{Kind: KindParameter, Form: FormARN, Name: pARN, Label: "live"}}},
+		{in: "secretsmanager:app/db", want: []Reference{{Kind: KindSecret, Form: FormShort, Name: "app/db"}}},
+		{in: "secretsmanager:app/db#password", want: []Reference{{Kind: KindSecret, Form: FormShort, Name: "app/db", JSONKey: "password"}}},
+		{in: "secretsmanager:" + sARN + "#password", want: []Reference{{Kind: KindSecret, Form: FormShort, Name: sARN, JSONKey: "password"}}},
+		{in: sARN, want: []Reference{{Kind: KindSecret, Form: FormARN, Name: sARN}}},
+		{in: sARN + ":password::", want: []Reference{{Kind: KindSecret, Form: FormARN, Name: sARN, JSONKey: "password"}}},
+		{in: sARN + "::AWSPREVIOUS:", want: []Reference{{Kind: KindSecret, Form: FormARN, Name: sARN, VersionStage: "AWSPREVIOUS"}}},
+		{in: sARN + ":k:AWSCURRENT:01234567-89ab-cdef-0123-456789abcdef", want: []Reference{{Kind: KindSecret, Form: FormARN, Name: sARN,
 			JSONKey: "k", VersionStage: "AWSCURRENT", VersionID: "01234567-89ab-cdef-0123-456789abcdef"}}},
-		{in: "{{resolve:ssm:/app/x}}", want: []Reference{{Kind: Parameter, Form: CloudFormation, Name: "/app/x"}}, lits: []string{"", ""}},
-		{in: "{{resolve:ssm:/app/x:4}}", want: []Reference{{Kind: Parameter, Form: CloudFormation, Name: "/app/x", Version: 4}}},
-		{in: "{{resolve:ssm-secure:/app/pw}}", want: []Reference{{Kind: Parameter, Form: CloudFormation, Name: "/app/pw"}}},
-		{in: "{{resolve:secretsmanager:db}}", want: []Reference{{Kind: Secret, Form: CloudFormation, Name: "db"}}},
-		{in: "{{resolve:secretsmanager:db:SecretString:password}}", want: []Reference{{Kind: Secret, Form: CloudFormation, Name: "db", JSONKey: "password"}}},
-		{in: "{{resolve:secretsmanager:db:SecretString::AWSPREVIOUS}}", want: []Reference{{Kind: Secret, Form: CloudFormation, Name: "db", VersionStage: "AWSPREVIOUS"}}},
-		{in: "{{resolve:secretsmanager:" + sARN + ":SecretString:password}}", want: []Reference{{Kind: Secret, Form: CloudFormation, Name: sARN, JSONKey: "password"}}},
-		{in: "{{resolve:secretsmanager:" + sARN + "}}", want: []Reference{{Kind: Secret, Form: CloudFormation, Name: sARN}}},
+		{in: "{{resolve:ssm:/app/x}}", want: []Reference{{Kind: KindParameter, Form: FormCloudFormation, Name: "/app/x"}}, lits: []string{"", ""}},
+		{in: "{{resolve:ssm:/app/x:4}}", want: []Reference{{Kind: KindParameter, Form: FormCloudFormation, Name: "/app/x", Version: 4}}},
+		{in: "{{resolve:ssm-secure:/app/pw}}", want: []Reference{{Kind: KindParameter, Form: FormCloudFormation, Name: "/app/pw"}}},
+		{in: "{{resolve:secretsmanager:db}}", want: []Reference{{Kind: KindSecret, Form: FormCloudFormation, Name: "db"}}},
+		{in: "{{resolve:secretsmanager:db:SecretString:password}}", want: []Reference{{Kind: KindSecret, Form: FormCloudFormation, Name: "db", JSONKey: "password"}}},
+		{in: "{{resolve:secretsmanager:db:SecretString::AWSPREVIOUS}}", want: []Reference{{Kind: KindSecret, Form: FormCloudFormation, Name: "db", VersionStage: "AWSPREVIOUS"}}},
+		{in: "{{resolve:secretsmanager:" + sARN + ":SecretString:password}}", want: []Reference{{Kind: KindSecret, Form: FormCloudFormation, Name: sARN, JSONKey: "password"}}},
+		{in: "{{resolve:secretsmanager:" + sARN + "}}", want: []Reference{{Kind: KindSecret, Form: FormCloudFormation, Name: sARN}}},
 		{in: "postgres://u:{{resolve:secretsmanager:db:SecretString:password}}@{{resolve:ssm:/db/host}}/app",
-			want: []Reference{{Kind: Secret, Form: CloudFormation, Name: "db", JSONKey: "password"}, {Kind: Parameter, Form: CloudFormation, Name: "/db/host"}},
+			want: []Reference{{Kind: KindSecret, Form: FormCloudFormation, Name: "db", JSONKey: "password"}, {Kind: KindParameter, Form: FormCloudFormation, Name: "/db/host"}},
 			lits: []string{"postgres://u:", "@", "/app"}},
 	}
 	for _, tt := range tests {
@@ -166,7 +166,7 @@ func FuzzParse(f *testing.F) {
 		}
 		vals := make([]string, len(tpl.refs))
 		for i, r := range tpl.refs {
-			if r.Kind != Parameter && r.Kind != Secret || r.Name == "" {
+			if r.Kind != KindParameter && r.Kind != KindSecret || r.Name == "" {
 				t.Fatalf("Parse(%q) ref %d = %+v; want a kind and a name", s, i, r)
 			}
 			vals[i] = r.Text
