@@ -100,7 +100,6 @@ func TestAutoenv(t *testing.T) {
 	}
 }
 
-
 func TestNoReferenceNoCache(t *testing.T) {
 	if hasReference([]string{"A=b", "B=/app/x", "C=arn:aws:secretsmanager:us-east-1:123456789012:secret:x", "=C:=C:\\"}) {
 		t.Error("hasReference of plain values = true; want false")
