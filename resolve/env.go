@@ -132,3 +132,33 @@ func SetEnv(ctx context.Context, c *cache.Cache, opts ...Option) error {
 	}
 	return nil
 }
+
+// Value resolves the references in one value, found in the variable or
+// field name, as [Env] does for a list: the value itself when it holds no
+// reference; a [*SyntaxError] or an [*Error] naming name otherwise.
+func Value(ctx context.Context, c *cache.Cache, name, value string, opts ...Option) (string, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	t, err := parse(name, value, o.arns)
+	if err != nil {
+		return "", err
+	}
+	if t == nil {
+		return value, nil
+	}
+	got := fetch(ctx, c, t.refs)
+	vals := make([]string, len(got))
+	var errs []error
+	for i, res := range got {
+		if res.err != nil {
+			errs = append(errs, &Error{Var: name, Ref: t.refs[i].Text, Err: res.err})
+		}
+		vals[i] = res.val
+	}
+	if len(errs) > 0 {
+		return "", errors.Join(errs...)
+	}
+	return t.expand(vals), nil
+}
