@@ -40,6 +40,18 @@ const (
 	FormCloudFormation
 )
 
+func (f Form) String() string {
+	switch f {
+	case FormARN:
+		return "ARN"
+	case FormShort:
+		return "short"
+	case FormCloudFormation:
+		return "CloudFormation"
+	}
+	return "Form(" + strconv.Itoa(int(f)) + ")"
+}
+
 // Reference is one parsed reference: what to read and which part of it.
 // Its zero value is no reference.
 type Reference struct {
