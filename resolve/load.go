@@ -34,10 +34,10 @@ const maxDepth = 16
 // secret or JSON key is an error) or "default=VALUE" (used when it is
 // missing; VALUE runs to the end of the tag, commas included). Without
 // either, a missing value leaves the field as it was. Every other failure
-// is an error, also for optional fields. Field types: see convert's list
-// in the package documentation (string, numbers, bool, time.Duration,
-// [Secret], []string from a StringList, encoding.TextUnmarshaler, and JSON
-// for any other struct, map or slice). Struct fields without a tag are
+// is an error, also for optional fields. Field types: see Types in the
+// package documentation (string, numbers, bool, time.Duration, [Secret],
+// []string from a StringList, encoding.TextUnmarshaler, and JSON for any
+// other struct, map or slice). Struct fields without a tag are
 // walked into, up to 16 levels; unexported fields are skipped, and a tag
 // on one is an error.
 //
