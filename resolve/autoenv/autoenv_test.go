@@ -86,7 +86,7 @@ func TestAutoenv(t *testing.T) {
 		t.Errorf("the helper ran main after a failure: %q", out)
 	}
 
-	out, stderr, err = helper(t, srv, "DB_HOST=ssm:/app/absent", "DB_PASSWORD=secretsmanager:app/db#nokey")
+	_, stderr, err = helper(t, srv, "DB_HOST=ssm:/app/absent", "DB_PASSWORD=secretsmanager:app/db#nokey")
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("helper with missing values: err %v; want exit status 1\nstderr: %s", err, stderr)
 	}
