@@ -76,7 +76,8 @@ type watcher struct {
 // a forced or MaxAge read, a batch read, a path listing's items) stores a
 // parameter or secret value whose version differs from the value it
 // replaced, or that replaced no valid value; see [Change]. It returns a
-// function that unregisters fn (safe to call more than once).
+// function that unregisters fn (safe to call more than once); a delivery
+// under way when it is called may still call fn once.
 //
 // Loads never wait for subscribers: a change is queued (at most 1024; past
 // that it is dropped and a single [ChangesDropped] is delivered later) and
