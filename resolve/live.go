@@ -187,7 +187,8 @@ func (l *Live[T]) OnChange(fn func(old, new T)) (cancel func(), err error) {
 
 // Close stops following the value: it unsubscribes from the cache, ends
 // the background read if one runs and waits for it. Get keeps returning
-// the last value. Close is idempotent.
+// the last value. Close is idempotent. Do not call it from an OnChange
+// function: it waits for the goroutine that runs them.
 func (l *Live[T]) Close() {
 	l.mu.Lock()
 	if l.closed {
