@@ -176,3 +176,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseUnclosedHoldsNoText: an unclosed {{resolve: names its offset,
+// not the text after it, which may be anything.
+func TestParseUnclosedHoldsNoText(t *testing.T) {
+	const canary = "CANARY-after"
+	_, err := Parse("DSN", "x{{resolve:ssm:/db/host "+canary)
+	if err == nil || strings.Contains(err.Error(), canary) || !strings.Contains(err.Error(), "offset 1") {
+		t.Fatalf("Parse error %v; want one naming offset 1 without the text", err)
+	}
+}
