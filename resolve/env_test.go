@@ -4,10 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/source"
+	"github.com/parsec-go/parsec/source/sourcetest"
 )
 
 // TestEnvBatched resolves 25 references of every form, in two regions,
@@ -183,4 +192,46 @@ func TestCutEnv(t *testing.T) {
 	if _, _, ok := cutEnv("novalue"); ok {
 		t.Error(`cutEnv("novalue") ok; want false`)
 	}
+}
+
+// inflight is an HTTP client that records how many requests it has in
+// flight at most.
+type inflight struct {
+	next     aws.HTTPClient
+	now, max atomic.Int32
+}
+
+func (c *inflight) Do(r *http.Request) (*http.Response, error) {
+	n := c.now.Add(1)
+	defer c.now.Add(-1)
+	for m := c.max.Load(); n > m && !c.max.CompareAndSwap(m, n); m = c.max.Load() {
+	}
+	return c.next.Do(r)
+}
+
+// TestEnvGroupBound: references in 12 regions are read by at most 8
+// batch reads at once (maxGroups).
+func TestEnvGroupBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := sourcetest.NewInMemory(sourcetest.WithLatency(time.Second, time.Second))
+		defer srv.Close()
+		cfg := srv.InMemoryConfig()
+		hc := &inflight{next: cfg.HTTPClient}
+		cfg.HTTPClient = hc
+		c, err := cache.New(source.New(cfg, source.WithMaxRegions(20)), cache.WithLogger(slog.New(slog.DiscardHandler)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var environ []string
+		for i := range 12 {
+			environ = append(environ, fmt.Sprintf("S%d=secretsmanager:arn:aws:secretsmanager:region-%d:%s:secret:s", i, i, account))
+		}
+		if _, err := Env(context.Background(), c, environ); err == nil {
+			t.Fatal("Env() of secrets that do not exist: nil error")
+		}
+		if got := hc.max.Load(); got != maxGroups {
+			t.Errorf("batch reads in flight at most = %d; want %d", got, maxGroups)
+		}
+	})
 }
