@@ -248,3 +248,33 @@ func BenchmarkLiveGet(b *testing.B) {
 		}
 	})
 }
+
+// TestLiveChangesDropped: when the cache dropped changes, a live value
+// reads its reference again; a change of another key does not make it
+// read.
+func TestLiveChangesDropped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := sourcetest.NewInMemory()
+		defer srv.Close()
+		put(t, srv, "/a", "1")
+		c := newBubbleCache(t, srv, cache.WithTTL(time.Minute))
+		l, err := Watch[string](context.Background(), c, "ssm:/a", WithCheckInterval(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		put(t, srv, "/a", "2")
+		c.InvalidateParameter(cache.ParameterRequest{Name: "/a"})
+		srv.ResetCounters()
+		l.changed(cache.Change{Kind: cache.ParameterChanged, Parameter: cache.ParameterRequest{Name: "/b", WithDecryption: true}, NewVersion: "7"})
+		synctest.Wait()
+		if n := srv.Calls(""); n != 0 || l.Get() != "1" {
+			t.Fatalf("after another key's change: %d calls, Get() = %q; want 0, 1", n, l.Get())
+		}
+		l.changed(cache.Change{Kind: cache.ChangesDropped})
+		synctest.Wait()
+		if got := l.Get(); got != "2" {
+			t.Fatalf("after ChangesDropped: Get() = %q; want 2", got)
+		}
+	})
+}
