@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // maxGroups bounds the batch reads run at once: one per service and
@@ -77,10 +77,7 @@ func fetch(ctx context.Context, c *cache.Cache, refs []Reference) []resolved {
 	var regions []string // groups in order of first appearance, "p"+region or "s"+region
 	pseen, sseen := map[cache.ParameterRequest]int{}, map[cache.SecretRequest]int{}
 	for i, r := range refs {
-		region := ""
-		if strings.HasPrefix(r.Name, "arn:") {
-			region = field(r.Name, 3)
-		}
+		region := regionOf(r)
 		switch r.Kind {
 		case KindParameter:
 			req := parameterRequest(r)
@@ -153,6 +150,25 @@ func fetch(ctx context.Context, c *cache.Cache, refs []Reference) []resolved {
 	}
 	wg.Wait()
 	return out
+}
+
+// regionOf is the region a reference is read in: its ARN's, or "" for
+// the cache's own (routing in package source reads the same ARN the same
+// way: awsname).
+func regionOf(r Reference) string {
+	var (
+		a  awsname.ARN
+		ok bool
+	)
+	if r.Kind == KindParameter {
+		a, ok, _ = awsname.ParameterARN(r.Name)
+	} else {
+		a, ok, _ = awsname.SecretARN(r.Name)
+	}
+	if !ok {
+		return ""
+	}
+	return a.Region
 }
 
 // itemErrors spreads a batch read's error over its n items.

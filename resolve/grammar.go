@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // Kind is what a [Reference] reads.
@@ -298,64 +300,44 @@ func parseARN(v string) (Reference, error) {
 	return parseParamARN(v)
 }
 
-// checkARN checks the fields every ARN has: arn, a partition, service, a
-// region and a 12-digit account.
-func checkARN(s, service, form string) error {
-	switch {
-	case field(s, 1) == "":
-		return ruleErr(form, "the partition is empty")
-	case field(s, 2) != service:
-		return ruleErr(form, "the service must be "+service)
-	case field(s, 3) == "":
-		return ruleErr(form, "the region is empty")
-	}
-	acct := field(s, 4)
-	if len(acct) != 12 || strings.IndexFunc(acct, func(c rune) bool { return c < '0' || c > '9' }) >= 0 {
-		return ruleErr(form, "the account must be 12 digits")
-	}
-	return nil
-}
-
+// parseParamARN parses a parameter ARN with an optional selector; the
+// ARN's shape is awsname's rule, the one routing applies.
 func parseParamARN(v string) (Reference, error) {
-	if strings.Count(v, ":") < 5 {
-		return Reference{}, ruleErr(ruleParamARN, "too few colon-separated fields")
+	base, sel, given := awsname.SplitSelector(v)
+	a, ok, err := awsname.ParameterARN(base)
+	switch {
+	case err != nil:
+		return Reference{}, rule(err.Error())
+	case !ok || !strings.HasPrefix(v, "arn:"):
+		return Reference{}, ruleErr(ruleParamARN, "not a parameter ARN")
 	}
-	if err := checkARN(v, "ssm", ruleParamARN); err != nil {
-		return Reference{}, err
-	}
-	i := strings.Index(v, ":parameter/")
-	if i < 0 || strings.Count(v[:i], ":") != 4 {
-		return Reference{}, ruleErr(ruleParamARN, "the resource must be parameter/NAME")
-	}
-	res := v[i+len(":parameter/"):]
-	pname, sel, given := strings.Cut(res, ":")
-	if err := checkParamName(pname); err != nil {
+	if err := checkParamName(a.Name); err != nil {
 		return Reference{}, ruleErr(ruleParamARN, err.Error())
 	}
-	r := Reference{Kind: KindParameter, Form: FormARN, Name: v[:i+len(":parameter/")+len(pname)]}
+	r := Reference{Kind: KindParameter, Form: FormARN, Name: base}
 	if err := r.selector(sel, given); err != nil {
 		return Reference{}, ruleErr(ruleParamARN, err.Error())
 	}
 	return r, nil
 }
 
+// parseSecretARN parses a secret ARN with ECS's optional fields
+// :json-key:version-stage:version-id; the ARN's shape (its first seven
+// fields) is awsname's rule, the one routing applies.
 func parseSecretARN(v string) (Reference, error) {
 	n := strings.Count(v, ":") + 1
 	if n < 7 || n > 10 {
 		return Reference{}, ruleErr(ruleSecretARN, strconv.Itoa(n)+" colon-separated fields; want 7 to 10")
 	}
-	if err := checkARN(v, "secretsmanager", ruleSecretARN); err != nil {
-		return Reference{}, err
-	}
-	if field(v, 5) != "secret" {
-		return Reference{}, ruleErr(ruleSecretARN, "the resource type must be secret")
-	}
-	if err := checkSecretName(field(v, 6)); err != nil {
-		return Reference{}, ruleErr(ruleSecretARN, err.Error())
-	}
 	id := v
 	for range n - 7 {
 		id = id[:strings.LastIndexByte(id, ':')]
+	}
+	if _, _, err := awsname.SecretARN(id); err != nil {
+		return Reference{}, rule(err.Error() + "; ECS valueFrom may add :JSON-KEY:VERSION-STAGE:VERSION-ID")
+	}
+	if err := checkSecretName(field(v, 6)); err != nil {
+		return Reference{}, ruleErr(ruleSecretARN, err.Error())
 	}
 	return Reference{Kind: KindSecret, Form: FormARN, Name: id, JSONKey: field(v, 7), VersionStage: field(v, 8), VersionID: field(v, 9)}, nil
 }

@@ -98,7 +98,7 @@ func TestParseErrors(t *testing.T) {
 		{"secretsmanager:d b", "' ' at offset 1"},
 		{"secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:db:k#k", "given twice"},
 		{"arn:aws:ssm:us-east-1:12345:parameter/x", "12 digits"},
-		{"arn:aws:ssm::123456789012:parameter/x", "region is empty"},
+		{"arn:aws:ssm::123456789012:parameter/x", "the region must be"},
 		{"arn:aws:secretsmanager:us-east-1:123456789012:secret", "want 7 to 10"},
 		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:db:a:b:c:d", "want 7 to 10"},
 		{"arn:aws:secretsmanager:us-east-1:123456789012:rotation:db", "resource type must be secret"},
