@@ -270,7 +270,9 @@ func TestCloudClientCurl(t *testing.T) {
 		got.Found = append(got.Found, p.Name)
 	}
 	got.Invalid = many.InvalidParameters
-	var e struct{ Type string `json:"__type"` }
+	var e struct {
+		Type string `json:"__type"`
+	}
 	b, _ = one(testKey.Secret, "GetParameter", `{"Name":"`+cloudMissing+`"}`)
 	_ = json.Unmarshal([]byte(b), &e)
 	got.NotFound = e.Type

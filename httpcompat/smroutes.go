@@ -1,6 +1,7 @@
 package httpcompat
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -100,13 +101,13 @@ func (h *CloudExtensions) serveSecretRoute(w http.ResponseWriter, r *http.Reques
 	}
 	s, err := h.cache.Secret(r.Context(), req)
 	if err != nil {
-		status, code := smRouteStatus(err)
+		status, code, msg := smRouteStatus(err)
 		_, _, detail := errorStatus(err)
 		w.Header().Set(ErrorMessageHeader, headerText(detail))
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
-		h.smError(r, w, status, code, "service returned "+code, route)
+		h.smError(r, w, status, code, msg, route)
 		return
 	}
 	b, err := json.Marshal(s.Output())
@@ -119,34 +120,30 @@ func (h *CloudExtensions) serveSecretRoute(w http.ResponseWriter, r *http.Reques
 }
 
 // smRouteStatus maps a read's error to the Secrets Manager extension's
-// status and type.
-func smRouteStatus(err error) (int, string) {
+// status, type and message.
+func smRouteStatus(err error) (int, string, string) {
 	var se *source.Error
 	var re *cache.RequestError
 	switch {
 	case errors.As(err, &re):
-		return http.StatusBadRequest, "BadRequestException"
+		return http.StatusBadRequest, "BadRequestException", re.Error()
 	case errors.Is(err, cache.ErrOverloaded):
-		return http.StatusTooManyRequests, "ThrottlingException"
+		return http.StatusTooManyRequests, "ThrottlingException", "too many reads in flight: retry after the time in Retry-After"
 	case errors.Is(err, cache.ErrClosed):
-		return http.StatusServiceUnavailable, "ServiceUnavailableException"
+		return http.StatusServiceUnavailable, "ServiceUnavailableException", "the server is shutting down"
 	case errors.As(err, &se):
-		switch se.Kind {
-		case source.ErrThrottled:
-			return http.StatusTooManyRequests, "ThrottlingException"
-		case source.ErrUnavailable:
-			if se.Code == "" {
-				return http.StatusBadGateway, "ConnectionError"
-			}
-			return http.StatusBadGateway, "BadGatewayException"
-		case source.ErrNotFound, source.ErrAccessDenied, source.ErrInvalid:
-			if se.Code != "" {
-				return http.StatusBadRequest, se.Code
-			}
-			return http.StatusBadGateway, "BadGatewayException"
+		switch {
+		case se.Kind == source.ErrThrottled:
+			return http.StatusTooManyRequests, "ThrottlingException", "service returned " + cmp.Or(se.Code, "ThrottlingException")
+		case se.Kind == source.ErrUnavailable && se.Code == "":
+			return http.StatusBadGateway, "ConnectionError", "could not reach Secrets Manager or read its answer"
+		case se.Code != "" && se.Kind != source.ErrUnavailable && se.Kind != source.ErrConfig:
+			return http.StatusBadRequest, se.Code, "service returned " + se.Code
+		case se.Code != "":
+			return http.StatusBadGateway, "BadGatewayException", "service returned " + se.Code
 		}
 	}
-	return http.StatusInternalServerError, "InternalFailure"
+	return http.StatusInternalServerError, "InternalFailure", ""
 }
 
 // smError writes the Secrets Manager extension's error: the type in
