@@ -195,13 +195,10 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, ser
 
 	sum := sha256.Sum256(body)
 	payload := hex.EncodeToString(sum[:])
-	if vals := r.Header.Values("X-Amz-Content-Sha256"); len(vals) > 0 {
-		switch {
-		case vals[0] == "UNSIGNED-PAYLOAD":
-			payload = vals[0]
-		case subtle.ConstantTimeCompare([]byte(vals[0]), []byte(payload)) != 1:
-			return &authFailure{reasonMismatch, "X-Amz-Content-Sha256 is not the SHA-256 of the body"}
-		}
+	// The body is always signed: UNSIGNED-PAYLOAD, which S3 allows, is
+	// refused, so that a captured request's body cannot be replaced.
+	if vals := r.Header.Values("X-Amz-Content-Sha256"); len(vals) > 0 && subtle.ConstantTimeCompare([]byte(vals[0]), []byte(payload)) != 1 {
+		return &authFailure{reasonMismatch, "X-Amz-Content-Sha256 must be the SHA-256 of the body (UNSIGNED-PAYLOAD is refused)"}
 	}
 
 	if v.matches(ctx, v.signer, re, payload, h, t) {
