@@ -98,18 +98,29 @@ type cloudConfig struct {
 // The id and the secret must not be empty or carry whitespace.
 func WithExtensionKey(k ExtensionKey) CloudOption {
 	return func(c *cloudConfig) error {
-		if k.ID == "" || k.Secret == "" {
-			return errors.New("httpcompat: WithExtensionKey: the key id and the secret key must not be empty")
-		}
-		if strings.TrimSpace(k.ID) != k.ID || strings.ContainsAny(k.ID, " /,;=\t\r\n") {
-			return errors.New("httpcompat: WithExtensionKey: the key id must not contain whitespace, '/', ',', ';' or '='")
-		}
-		if strings.TrimSpace(k.Secret) != k.Secret {
-			return errors.New("httpcompat: WithExtensionKey: the secret key must not begin or end with whitespace")
+		if err := k.Validate(); err != nil {
+			return err
 		}
 		c.key = &k
 		return nil
 	}
+}
+
+// Validate reports whether k can sign requests: an id and a secret, not
+// empty, the id without whitespace or the separators of a SigV4
+// Credential, the secret without surrounding whitespace. The error never
+// holds the secret.
+func (k ExtensionKey) Validate() error {
+	if k.ID == "" || k.Secret == "" {
+		return errors.New("httpcompat: the extension key's id and secret key must not be empty")
+	}
+	if strings.ContainsAny(k.ID, " /,;=\t\r\n") {
+		return errors.New("httpcompat: the extension key's id must not contain whitespace, '/', ',', ';' or '='")
+	}
+	if strings.TrimSpace(k.Secret) != k.Secret {
+		return errors.New("httpcompat: the extension key's secret key must not begin or end with whitespace")
+	}
+	return nil
 }
 
 // WithoutAuthentication serves requests without checking a signature, as

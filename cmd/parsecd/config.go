@@ -68,6 +68,8 @@ type config struct {
 	env             extenv.Settings // with --port, --log-level and --ttl applied
 	reloadEvery     time.Duration
 	obs             observability // --metrics, --debug-route, --emf (metrics.go)
+	cloud           cloudExt      // --cloud-extensions (cloudext.go)
+	ping            bool          // --ping: check a running parsecd's /ping and exit
 }
 
 // usageError is a configuration problem: exit 2.
@@ -138,6 +140,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		jsonErrs  = fs.String("json-errors", "", "`BOOL`: answer errors with AWS's JSON {\"__type\",\"message\"} instead of the extension's plain text; only for clients that check the status before decoding (PARSECD_JSON_ERRORS, default false)")
 	)
 	obsFlags := addObservabilityFlags(fs)
+	cloudFlags := addCloudExtFlags(fs)
+	ping := fs.Bool("ping", false, "check that a parsecd serves GET /ping on 127.0.0.1 at the configured port, exit 0 if it does and 1 if not (a container's health check)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -243,8 +247,12 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		maxOpenConns:    maxOpenConns,
 		jsonErrors:      jsonErrors,
 		reloadEvery:     time.Second,
+		ping:            *ping,
 	}
 	if c.obs, err = obsFlags.parse(set, getenv); err != nil {
+		return nil, err
+	}
+	if c.cloud, err = cloudFlags.parse(set, getenv); err != nil {
 		return nil, err
 	}
 	if set["token-file"] && c.tokenFile == "" {
