@@ -115,6 +115,15 @@ set of AWS_TOKEN, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN (a value
 file://PATH is read from PATH), or to the content of --token-file. With none
 parsecd refuses to start, in every mode, unless --insecure-no-token is given.
 
+Cloud Extensions (--cloud-extensions, or PARSECD_CLOUD_EXTENSIONS=TRUE): also serve
+AWS Systems Manager Cloud Extensions' API on 127.0.0.1:5333 and [::1]:5333
+(--cloud-extensions-port): POST /parameterstore (SSM's protocol), GET
+/secretsmanager/ID, /secretsmanager/get?secretId=ID, /v1/ID, POST /secretsmanager.
+Requests are signed with SigV4 with the extension key: PARSECD_EXTENSION_KEY_ID and
+PARSECD_EXTENSION_KEY_SECRET (or PARSECD_EXTENSION_KEY_SECRET_FILE); give an SDK
+these as its credentials and http://localhost:5333/parameterstore as its endpoint.
+--cloud-extensions-auth none serves unsigned requests (local use only).
+
 Exit status: 0 clean shutdown or --help; 1 runtime failure; 2 usage or
 configuration error (bad flag or variable, port in use, unreadable or invalid
 emulator file, no token source).
