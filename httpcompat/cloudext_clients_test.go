@@ -174,10 +174,17 @@ func TestCloudClientAWSCLI(t *testing.T) {
 		}
 		return o.Parameter.Value
 	}
-	got.String = value("--name", cloudPlain)
+	// The first read finds the endpoint in AWS_ENDPOINT_URL_SSM, as the
+	// ECS example configures it; the others are given --endpoint-url.
+	out, err := cli(append(cloudClientEnv(t, testKey.Secret), "AWS_ENDPOINT_URL_SSM="+ps), "ssm", "get-parameter", "--name", cloudPlain)
+	var o0 struct{ Parameter struct{ Value string } }
+	if err != nil || json.Unmarshal([]byte(out), &o0) != nil {
+		t.Fatalf("aws ssm get-parameter with AWS_ENDPOINT_URL_SSM = %q, %v", out, err)
+	}
+	got.String = o0.Parameter.Value
 	got.SecureDecrypted = value("--name", apiKeyName, "--with-decryption")
 	got.SecureRaw = value("--name", apiKeyName, "--no-with-decryption")
-	out, err := cli(env, "ssm", "get-parameters", "--endpoint-url", ps, "--names", cloudPlain, cloudMissing)
+	out, err = cli(env, "ssm", "get-parameters", "--endpoint-url", ps, "--names", cloudPlain, cloudMissing)
 	if err != nil {
 		t.Fatal(err)
 	}
