@@ -84,12 +84,11 @@ type CloudExtensions struct {
 type CloudOption func(*cloudConfig) error
 
 type cloudConfig struct {
-	key     *ExtensionKey
-	noAuth  bool
-	token   string
-	noToken bool
-	logger  *slog.Logger
-	now     func() time.Time
+	key    *ExtensionKey
+	noAuth bool
+	token  string
+	logger *slog.Logger
+	now    func() time.Time
 }
 
 // WithExtensionKey makes every request need a SigV4 signature made with k,
