@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/parsec-go/parsec/httpcompat"
+	"github.com/parsec-go/parsec/internal/extenv"
 )
 
 const (
@@ -201,5 +202,43 @@ func TestPing(t *testing.T) {
 	free := itoa(freePort(t))
 	if code := run([]string{"parsecd", "--ping", "--port", free}, envMap(), &bytes.Buffer{}, &stderr); code != exitFailure {
 		t.Errorf("--ping a port nothing serves = %d; want 1", code)
+	}
+}
+
+// TestCloudExtensionsAsLambdaExtension: as a Lambda layer (no flags, the
+// environment only), parsecd serves the Cloud Extensions API before it
+// registers, so the function's INIT can read through it; a missing key is
+// reported to the Extensions API as a configuration error.
+func TestCloudExtensionsAsLambdaExtension(t *testing.T) {
+	noLeaks(t)
+	file := writeFile(t, "e.json", validFile)
+	f, api := newFakeRuntime(t, 0)
+	registered := make(chan bool, 1)
+	cloudURL := make(chan string, 1)
+	env := envMap("AWS_LAMBDA_RUNTIME_API", api, "AWS_SESSION_TOKEN", "tok", envEmulate, file,
+		extenv.EnvHTTPPort, itoa(freePort(t)), envCloudExt, "TRUE", envCloudExtPort, "0", envKeyID, testKeyID, envKeySecret, testKeySecret)
+	startRun(t, nil, env, &runHooks{cloudReady: func(u string) {
+		f.mu.Lock()
+		registered <- f.name != ""
+		f.mu.Unlock()
+		cloudURL <- u
+	}})
+	if <-registered {
+		t.Errorf("parsecd registered before the Cloud Extensions API listened; want it listening first")
+	}
+	c := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(<-cloudURL + "/parameterstore"),
+		Credentials: credentials.NewStaticCredentialsProvider(testKeyID, testKeySecret, ""), RetryMaxAttempts: 1})
+	out, err := c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/p")})
+	if err != nil || aws.ToString(out.Parameter.Value) != "v1" {
+		t.Errorf("GetParameter through the layer's Cloud Extensions API = %v, %v; want v1", out, err)
+	}
+
+	f2, api2 := newFakeRuntime(t, 0)
+	var stderr bytes.Buffer
+	code := run([]string{"/opt/extensions/parsecd"}, envMap("AWS_LAMBDA_RUNTIME_API", api2, "AWS_SESSION_TOKEN", "tok", envEmulate, file, envCloudExt, "TRUE"), &bytes.Buffer{}, &stderr)
+	f2.mu.Lock()
+	defer f2.mu.Unlock()
+	if code != exitUsage || len(f2.reports) != 1 || f2.reports[0] != "init/error "+reasonConfig || !strings.Contains(stderr.String(), envKeyID) {
+		t.Errorf("a layer without a key: exit %d, reports %q, stderr %q; want %d, [init/error %s] naming %s", code, f2.reports, stderr.String(), exitUsage, reasonConfig, envKeyID)
 	}
 }
