@@ -41,6 +41,10 @@ const (
 	// secretsManagerSkew is the same for the Secrets Manager routes,
 	// as Cloud Extensions documents them.
 	secretsManagerSkew = 5 * time.Second
+	// MaxCloudInFlight bounds the requests the Cloud Extensions API
+	// answers at once, as Cloud Extensions does: beyond it a request gets
+	// 429 ThrottlingException with Retry-After at once.
+	MaxCloudInFlight = 100
 )
 
 // ErrorReasonHeader carries why a Cloud Extensions request was refused
@@ -77,6 +81,7 @@ type CloudExtensions struct {
 	ssrf   bool      // the SSRF token check of the Secrets Manager routes
 	digest [sha256.Size]byte
 	log    *slog.Logger
+	slots  chan struct{} // requests in progress, at most MaxCloudInFlight
 }
 
 // CloudOption configures [NewCloudExtensions]. An option that returns an
@@ -182,7 +187,7 @@ func NewCloudExtensions(c *cache.Cache, opts ...CloudOption) (*CloudExtensions, 
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	h := &CloudExtensions{cache: c, log: cfg.logger}
+	h := &CloudExtensions{cache: c, log: cfg.logger, slots: make(chan struct{}, MaxCloudInFlight)}
 	if cfg.key != nil {
 		h.verify = newVerifier(*cfg.key, cfg.now)
 	} else {
@@ -202,6 +207,13 @@ func NewCloudExtensions(c *cache.Cache, opts ...CloudOption) (*CloudExtensions, 
 // on the Secrets Manager extension's GET routes.
 func (h *CloudExtensions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	default:
+		h.throttled(w, r, path)
+		return
+	}
 	switch {
 	case path == routeParameterStore || path == routeParameterStore+"/":
 		h.serveJSON11(w, r, ssmProtocol)
@@ -211,6 +223,21 @@ func (h *CloudExtensions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveSecretRoute(w, r, path)
 	default:
 		h.smError(r, w, http.StatusNotFound, "NotFoundException", "no such route: use POST /parameterstore, GET /secretsmanager/get?secretId=ID, GET /secretsmanager/ID, GET /v1/ID or POST /secretsmanager", "")
+	}
+}
+
+// throttled answers a request beyond MaxCloudInFlight in its route's
+// error shape.
+func (h *CloudExtensions) throttled(w http.ResponseWriter, r *http.Request, path string) {
+	w.Header().Set("Retry-After", "1")
+	const msg = "too many requests in progress: retry after the time in Retry-After"
+	switch {
+	case path == routeParameterStore || path == routeParameterStore+"/":
+		h.json11Fail(r, w, ssmProtocol, &json11Error{http.StatusTooManyRequests, "ThrottlingException", msg}, "")
+	case (path == routeSecretsManager || path == routeSecretsManager+"/") && r.Method == http.MethodPost:
+		h.json11Fail(r, w, secretsManagerProtocol, &json11Error{http.StatusTooManyRequests, "ThrottlingException", msg}, "")
+	default:
+		h.smError(r, w, http.StatusTooManyRequests, "ThrottlingException", msg, path)
 	}
 }
 
