@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +18,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/internal/logbuf"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -134,7 +138,9 @@ func goldenCases() []goldenCase {
 // rewrites it), and checks them against the contract's examples.
 func TestCloudGolden(t *testing.T) {
 	u := &upstream{}
-	h, err := NewCloudExtensions(newCache(t, u.clients()), WithExtensionKey(testKey), withCloudClock(func() time.Time { return goldenNow }))
+	logs := &logbuf.Buffer{}
+	h, err := NewCloudExtensions(newCache(t, u.clients(), cache.WithLogger(NewLogger(logs, slog.LevelDebug))), WithExtensionKey(testKey),
+		withCloudClock(func() time.Time { return goldenNow }), WithCloudLogger(NewLogger(logs, slog.LevelDebug)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +247,16 @@ func TestCloudGolden(t *testing.T) {
 	for name, g := range got {
 		if strings.Contains(g.Body, testKey.Secret) {
 			t.Errorf("%s: the body holds the secret key", name)
+		}
+	}
+	// Canaries: the logs, at DEBUG, hold names and codes, never the key or
+	// a value.
+	if !strings.Contains(logs.String(), "AccessDeniedException") {
+		t.Errorf("the logs do not name the refusals: %s", logs)
+	}
+	for _, canary := range []string{testKey.Secret, apiKeyPlain, apiKeyCipher, "db-secret-value", "value-of:"} {
+		if strings.Contains(logs.String(), canary) {
+			t.Errorf("the logs hold %q", canary)
 		}
 	}
 }
