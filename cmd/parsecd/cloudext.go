@@ -17,12 +17,13 @@ import (
 // The Cloud Extensions API (httpcompat.CloudExtensions): its switches,
 // each a flag and a variable.
 const (
-	envCloudExt       = "PARSECD_CLOUD_EXTENSIONS"          // TRUE: serve the Cloud Extensions API too
-	envCloudExtPort   = "PARSECD_CLOUD_EXTENSIONS_PORT"     // its port (5333)
-	envCloudExtAuth   = "PARSECD_CLOUD_EXTENSIONS_AUTH"     // none or extension-key
-	envKeyID          = "PARSECD_EXTENSION_KEY_ID"          // the extension key's access key id
-	envKeySecret      = "PARSECD_EXTENSION_KEY_SECRET"      // its secret key
-	envKeySecretFile  = "PARSECD_EXTENSION_KEY_SECRET_FILE" // or a file holding it
+	envCloudExt       = "PARSECD_CLOUD_EXTENSIONS"                  // TRUE: serve the Cloud Extensions API too
+	envCloudExtPort   = "PARSECD_CLOUD_EXTENSIONS_PORT"             // its port (5333)
+	envCloudExtAuth   = "PARSECD_CLOUD_EXTENSIONS_AUTH"             // none or extension-key
+	envKeyID          = "PARSECD_EXTENSION_KEY_ID"                  // the extension key's access key id
+	envKeySecret      = "PARSECD_EXTENSION_KEY_SECRET"              // its secret key
+	envKeySecretFile  = "PARSECD_EXTENSION_KEY_SECRET_FILE"         // or a file holding it
+	envCloudExtSSRF   = "PARSECD_CLOUD_EXTENSIONS_SSRF_TOKEN_CHECK" // FALSE: no SSRF token on the Secrets Manager GET routes
 	authNone          = "none"
 	authExtensionKey  = "extension-key"
 	maxKeySecretBytes = 4096 // a secret key file larger than this is refused
@@ -31,12 +32,13 @@ const (
 // cloudExt is the parsed configuration of the Cloud Extensions API.
 type cloudExt struct {
 	on   bool
+	ssrf bool                     // the SSRF token check of the Secrets Manager GET routes
 	port int                      // 0: a free port (tests)
 	key  *httpcompat.ExtensionKey // nil with auth none
 }
 
 type cloudExtFlags struct {
-	on         *bool
+	on, ssrf   *bool
 	port, auth *string
 }
 
@@ -44,6 +46,7 @@ func addCloudExtFlags(fs *flag.FlagSet) *cloudExtFlags {
 	return &cloudExtFlags{
 		on:   fs.Bool("cloud-extensions", false, "also serve AWS Systems Manager Cloud Extensions' API (POST /parameterstore, GET /secretsmanager/ID, …) on 127.0.0.1 and [::1] ("+envCloudExt+"=TRUE)"),
 		port: fs.String("cloud-extensions-port", "", "the Cloud Extensions API's `PORT`, 0 for a free one ("+envCloudExtPort+", default "+strconv.Itoa(httpcompat.CloudExtensionsPort)+")"),
+		ssrf: fs.Bool("cloud-extensions-ssrf-token-check", true, "check the SSRF token (the :2773 API's token, in X-Aws-Parameters-Secrets-Token or X-Vault-Token) on the Secrets Manager GET routes of the Cloud Extensions API, as Cloud Extensions does by default ("+envCloudExtSSRF+", default TRUE)"),
 		auth: fs.String("cloud-extensions-auth", "", "`MODE` of the Cloud Extensions API: extension-key (SigV4 with the key of "+envKeyID+" and "+envKeySecret+" or "+envKeySecretFile+") or none, local use only ("+envCloudExtAuth+", default extension-key)"),
 	}
 }
@@ -60,10 +63,16 @@ func (f *cloudExtFlags) parse(set map[string]bool, getenv func(string) string) (
 	port := flagOrEnv(set["cloud-extensions-port"], *f.port, getenv, envCloudExtPort)
 	auth := flagOrEnv(set["cloud-extensions-auth"], *f.auth, getenv, envCloudExtAuth)
 	if !c.on {
-		if set["cloud-extensions-port"] || set["cloud-extensions-auth"] {
-			return c, usagef("--cloud-extensions-port and --cloud-extensions-auth need --cloud-extensions (or %s=TRUE)", envCloudExt)
+		if set["cloud-extensions-port"] || set["cloud-extensions-auth"] || set["cloud-extensions-ssrf-token-check"] {
+			return c, usagef("--cloud-extensions-port, --cloud-extensions-auth and --cloud-extensions-ssrf-token-check need --cloud-extensions (or %s=TRUE)", envCloudExt)
 		}
 		return c, nil
+	}
+	c.ssrf = true
+	if set["cloud-extensions-ssrf-token-check"] || strings.TrimSpace(getenv(envCloudExtSSRF)) != "" {
+		if c.ssrf, err = boolSetting(set["cloud-extensions-ssrf-token-check"], *f.ssrf, "--cloud-extensions-ssrf-token-check", getenv, envCloudExtSSRF); err != nil {
+			return c, err
+		}
 	}
 	c.port = httpcompat.CloudExtensionsPort
 	if port != "" {
@@ -128,7 +137,8 @@ func readSmallFile(path string) ([]byte, error) {
 
 // cloudOptions returns the options of the Cloud Extensions API: its
 // authentication, and the SSRF token check of its Secrets Manager GET
-// routes with the token of the :2773 API (none with --insecure-no-token).
+// routes with the token of the :2773 API (none with --insecure-no-token or
+// --cloud-extensions-ssrf-token-check=false).
 func (r *runner) cloudOptions() []httpcompat.CloudOption {
 	opts := []httpcompat.CloudOption{httpcompat.WithCloudLogger(r.log)}
 	if k := r.cfg.cloud.key; k != nil {
@@ -137,7 +147,7 @@ func (r *runner) cloudOptions() []httpcompat.CloudOption {
 		r.log.Warn("parsecd: --cloud-extensions-auth none: the Cloud Extensions API serves unsigned requests; any local process can read every value. Local use only.")
 		opts = append(opts, httpcompat.WithoutAuthentication())
 	}
-	if t := r.token; t != "" {
+	if t := r.token; t != "" && r.cfg.cloud.ssrf {
 		opts = append(opts, httpcompat.WithSSRFToken(t))
 	}
 	return opts
@@ -204,7 +214,7 @@ func (r *runner) listenCloud(h http.Handler) ([]*httpcompat.Server, error) {
 		auth = authExtensionKey
 	}
 	r.log.Info("parsecd: serving the Cloud Extensions API", "addr", strings.Join(srv.Addrs(), " "), "auth", auth,
-		"apiVersion", httpcompat.CloudExtensionsAPIVersion, "ssrfTokenCheck", r.token != "")
+		"apiVersion", httpcompat.CloudExtensionsAPIVersion, "ssrfTokenCheck", r.token != "" && r.cfg.cloud.ssrf)
 	if r.hooks != nil && r.hooks.cloudReady != nil {
 		r.hooks.cloudReady(srv.URL())
 	}

@@ -3,13 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -47,6 +53,7 @@ func TestCloudExtensionsConfig(t *testing.T) {
 		{"port variable", nil, append([]string{envCloudExt, "TRUE", envCloudExtPort, "0"}, key...), "", true, 0, true},
 		{"secret file", []string{"--cloud-extensions"}, []string{envKeyID, testKeyID, envKeySecretFile, secretFile}, "", true, 5333, true},
 		{"auth none", []string{"--cloud-extensions", "--cloud-extensions-auth", "none"}, nil, "", true, 5333, false},
+		{"SSRF off", nil, append([]string{envCloudExt, "TRUE", envCloudExtSSRF, "false"}, key...), "", true, 5333, true},
 		{"no key", []string{"--cloud-extensions"}, nil, "needs an extension key", false, 0, false},
 		{"id only", []string{"--cloud-extensions"}, []string{envKeyID, testKeyID}, "needs an extension key", false, 0, false},
 		{"secret only", []string{"--cloud-extensions"}, []string{envKeySecret, testKeySecret}, "needs an extension key", false, 0, false},
@@ -60,6 +67,8 @@ func TestCloudExtensionsConfig(t *testing.T) {
 		{"bad port", []string{"--cloud-extensions", "--cloud-extensions-port", "70000"}, key, "must be from 1 to 65535", false, 0, false},
 		{"port without the switch", []string{"--cloud-extensions-port", "6000"}, key, "need --cloud-extensions", false, 0, false},
 		{"bad switch", nil, []string{envCloudExt, "yes"}, "must be TRUE or FALSE", false, 0, false},
+		{"bad SSRF switch", []string{"--cloud-extensions"}, append([]string{envCloudExtSSRF, "off"}, key...), "must be TRUE or FALSE", false, 0, false},
+		{"SSRF switch without the API", []string{"--cloud-extensions-ssrf-token-check=false"}, key, "need --cloud-extensions", false, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := parseConfig(tc.args, envMap(tc.env...), &bytes.Buffer{})
@@ -79,6 +88,10 @@ func TestCloudExtensionsConfig(t *testing.T) {
 			c := cfg.cloud
 			if c.on != tc.on || c.port != tc.port || (c.key != nil) != tc.keyed {
 				t.Errorf("cloud = on %v port %d key %v; want on %v port %d keyed %v", c.on, c.port, c.key, tc.on, tc.port, tc.keyed)
+			}
+			wantSSRF := c.on && tc.name != "SSRF off"
+			if c.ssrf != wantSSRF {
+				t.Errorf("ssrf = %v; want %v", c.ssrf, wantSSRF)
 			}
 			if c.key != nil && (c.key.ID != testKeyID || c.key.Secret != testKeySecret) {
 				t.Errorf("key = %v; want id %s with the secret", c.key, testKeyID)
@@ -175,6 +188,13 @@ func TestCloudExtensionsEmulate(t *testing.T) {
 	if !errors.As(err, &api) || api.ErrorCode() != "AccessDeniedException" {
 		t.Errorf("GetParameter with a wrong key = %v; want AccessDeniedException", err)
 	}
+	// The Secrets Manager GET routes check the SSRF token, the :2773 API's.
+	if code, _ := signedGet(t, base+"/secretsmanager/app/dev/db", ""); code != 403 {
+		t.Errorf("signed GET without the SSRF token = %d; want 403", code)
+	}
+	if code, body := signedGet(t, base+"/secretsmanager/app/dev/db", "tok"); code != 200 || !strings.Contains(body, "dev-password") {
+		t.Errorf("signed GET with the SSRF token = %d %s; want 200 with the secret", code, body)
+	}
 	// The extension's API keeps working beside it.
 	if code, body := get(t, r.url+"/systemsmanager/parameters/get?name=/app/dev/db-host", "tok"); code != 200 || parameterValue(t, body) != "localhost" {
 		t.Errorf(":2773 API = %d %s; want 200 localhost", code, body)
@@ -240,5 +260,41 @@ func TestCloudExtensionsAsLambdaExtension(t *testing.T) {
 	defer f2.mu.Unlock()
 	if code != exitUsage || len(f2.reports) != 1 || f2.reports[0] != "init/error "+reasonConfig || !strings.Contains(stderr.String(), envKeyID) {
 		t.Errorf("a layer without a key: exit %d, reports %q, stderr %q; want %d, [init/error %s] naming %s", code, f2.reports, stderr.String(), exitUsage, reasonConfig, envKeyID)
+	}
+}
+
+// signedGet sends GET url signed with the test key for secretsmanager,
+// with the SSRF token if not empty.
+func signedGet(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
+	}
+	sum := sha256.Sum256(nil)
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testKeySecret},
+		req, hex.EncodeToString(sum[:]), "secretsmanager", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Transport{DisableKeepAlives: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestCloudExtensionsSSRFOff(t *testing.T) {
+	noLeaks(t)
+	cloudURL := make(chan string, 1)
+	env := envMap("AWS_SESSION_TOKEN", "tok", envKeyID, testKeyID, envKeySecret, testKeySecret, envCloudExtSSRF, "FALSE")
+	startRun(t, []string{"--emulate", "testdata/emulate.json", "--port", "0", "--cloud-extensions", "--cloud-extensions-port", "0"}, env,
+		&runHooks{cloudReady: func(u string) { cloudURL <- u }})
+	if code, body := signedGet(t, <-cloudURL+"/secretsmanager/app/dev/db", ""); code != 200 {
+		t.Errorf("signed GET without a token, the SSRF check off = %d %s; want 200", code, body)
 	}
 }
