@@ -298,3 +298,19 @@ func TestCloudExtensionsSSRFOff(t *testing.T) {
 		t.Errorf("signed GET without a token, the SSRF check off = %d %s; want 200", code, body)
 	}
 }
+
+// TestDockerfile checks what CI cannot run: the image is built from
+// scratch with a static binary, runs as a non-root user, and checks its
+// health with --ping (TestPing runs it).
+func TestDockerfile(t *testing.T) {
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := string(b)
+	for _, want := range []string{"CGO_ENABLED=0 go build", "\nFROM scratch\n", "\nUSER 65534:65534\n", `CMD ["/parsecd", "--ping"]`, `ENTRYPOINT ["/parsecd"]`, "EXPOSE 2773 5333"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}

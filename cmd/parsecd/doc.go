@@ -116,7 +116,8 @@
 // PARSECD_EXTENSION_KEY_SECRET_FILE (--cloud-extensions-auth extension-key,
 // the default); --cloud-extensions-auth none serves unsigned requests, for
 // local use. The Secrets Manager GET routes also check the SSRF token, the
-// :2773 API's token, unless --insecure-no-token. --ping checks GET /ping of
+// :2773 API's token, unless --insecure-no-token or
+// --cloud-extensions-ssrf-token-check=false. --ping checks GET /ping of
 // a running parsecd and exits 0 or 1: the health check of the container
 // image (Dockerfile, a static binary in an empty image, as user 65534) and
 // of deploy/ecs-task-definition.json, an ECS task running parsecd as a
