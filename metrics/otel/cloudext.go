@@ -15,11 +15,7 @@ type cloudMetric struct {
 	value             func(cache.Stats) uint64
 }
 
-// cloudMetrics are the Cloud Extensions names parsec can compute. Cloud
-// Extensions' cache.refresh.failures (failed background refreshes of a
-// value held) is not among them: cache.Stats does not count background
-// refresh failures apart from other failed loads, which
-// cache.load.failures counts.
+// cloudMetrics are the Cloud Extensions names, computed from cache.Stats.
 var cloudMetrics = []cloudMetric{
 	{"cache.hits", "Requests answered from the cache: a fresh value or a remembered not-found.",
 		func(s cache.Stats) uint64 { return s.Hits + s.NegativeHits }},
@@ -27,12 +23,15 @@ var cloudMetrics = []cloudMetric{
 		func(s cache.Stats) uint64 { return s.Misses }},
 	{"cache.load.failures", "Upstream calls that failed.",
 		func(s cache.Stats) uint64 { return s.LoadErrors }},
+	{"cache.refresh.failures", "Background refreshes of a value held that failed.",
+		func(s cache.Stats) uint64 { return s.RefreshFailures }},
 	{"cache.evictions", "Entries evicted to admit another, at the cache's limit.",
 		func(s cache.Stats) uint64 { return s.Evictions }},
 }
 
 // WithCloudExtensionsNames also creates the instruments Cloud Extensions
-// names (cache.hits, cache.misses, cache.load.failures, cache.evictions),
+// names (cache.hits, cache.misses, cache.load.failures,
+// cache.refresh.failures, cache.evictions),
 // cumulative counters observed in the same callback as parsec's own, so
 // that dashboards and alarms written for Cloud Extensions read parsec's
 // cache. To match Cloud Extensions' scope and attributes, get the meter

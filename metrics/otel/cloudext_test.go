@@ -45,10 +45,11 @@ func TestCloudExtensionsNames(t *testing.T) {
 		got := collect(t, reader)
 		st := c.Stats()
 		want := map[string]int64{
-			"cache.hits":          int64(st.Hits + st.NegativeHits),
-			"cache.misses":        int64(st.Misses),
-			"cache.load.failures": int64(st.LoadErrors),
-			"cache.evictions":     int64(st.Evictions),
+			"cache.hits":             int64(st.Hits + st.NegativeHits),
+			"cache.misses":           int64(st.Misses),
+			"cache.load.failures":    int64(st.LoadErrors),
+			"cache.refresh.failures": int64(st.RefreshFailures),
+			"cache.evictions":        int64(st.Evictions),
 		}
 		for name, v := range want {
 			md, ok := got[name]
