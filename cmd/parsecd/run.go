@@ -154,6 +154,11 @@ func (r *runner) serve(ctx context.Context) int {
 	hopts = append(hopts, r.routeOptions(func() cache.Stats { return stats() })...)
 	build := func(c *cache.Cache) (http.Handler, error) { return httpcompat.NewHandler(c, hopts...) }
 	copts := append(cacheOptions(cfg.env), cache.WithLogger(r.log))
+	rot, err := parseRotationSettings(r.getenv, cfg.mode) // changes.go
+	if err != nil {
+		return r.initFailed(ctx, exitUsage, reasonConfig, err)
+	}
+	copts = append(copts, rot.cacheOptions()...)
 
 	var (
 		h       http.Handler
@@ -182,7 +187,12 @@ func (r *runner) serve(ctx context.Context) int {
 			_ = c.Close()
 			return r.initFailed(ctx, exitUsage, reasonConfig, err)
 		}
-		closeFn, stats = func() { _ = c.Close() }, c.Stats
+		stopChanges, err := startChanges(ctx, c, awsCfg, rot, r.log) // changes.go
+		if err != nil {
+			_ = c.Close()
+			return r.initFailed(ctx, exitUsage, reasonConfig, err)
+		}
+		closeFn, stats = func() { stopChanges(); _ = c.Close() }, c.Stats
 	}
 
 	sopts := []httpcompat.ServerOption{httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(cfg.maxConcurrent),
