@@ -24,9 +24,10 @@ import (
 //     stage moved to a new version (a rotation, a PutSecretValue)
 //
 // so 3600/T DescribeSecret calls an hour and one GetSecretValue per change,
-// against 3600/T GetSecretValue calls without it. DescribeSecret's quota is
-// far lower than GetSecretValue's (see docs/rotation.md): the option fits a
-// long TTL, which the cap makes safe.
+// against 3600/T GetSecretValue calls without it: as many calls, but none
+// that reads (or, with a customer managed key, decrypts) the value while
+// it has not changed. The option's point is that a long TTL becomes safe:
+// the cap ends it at the rotation (see docs/rotation.md for the figures).
 //
 // A read by VersionID never changes and is not described. Batch reads
 // (Secrets) keep the TTL alone. A DescribeSecret that fails (no
