@@ -23,7 +23,6 @@ type fakeQueue struct {
 	visible  []sqstypes.Message
 	inflight map[string]sqstypes.Message // by receipt handle
 	n        int                         // messages pushed, for ids
-	receives int
 	arrived  chan struct{} // has a token when visible may be non-empty
 
 	deleteErr error // returned by DeleteMessageBatch when set
@@ -52,9 +51,6 @@ func (q *fakeQueue) push(bodies ...string) {
 }
 
 func (q *fakeQueue) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	q.mu.Lock()
-	q.receives++
-	q.mu.Unlock()
 	t := time.NewTimer(time.Duration(in.WaitTimeSeconds) * time.Second)
 	defer t.Stop()
 	for {
@@ -103,12 +99,6 @@ func (q *fakeQueue) left() (visible, inflight int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.visible), len(q.inflight)
-}
-
-func (q *fakeQueue) receiveCalls() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.receives
 }
 
 // records is a slog handler that keeps every record.
