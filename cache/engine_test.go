@@ -1,8 +1,10 @@
 package cache_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,5 +171,39 @@ func TestNotFoundRate(t *testing.T) {
 		if n := calls() - base; n != 10 {
 			t.Errorf("a second later: %d upstream calls for 50 missing names; want 10", n)
 		}
+	})
+}
+
+// A minute of missing-name flood (issue 22, item 5) at the rate measured
+// against main before the bound (790 distinct names per second): the
+// upstream calls stay at the not-found rate, and the default logger (WARN)
+// writes nothing for it.
+func TestNotFoundFloodCost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := sourcetest.NewInMemory()
+		defer srv.Close()
+		var logs bytes.Buffer
+		c, err := cache.New(srv.InMemoryClients(), cache.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctx := context.Background()
+		const seconds, perSecond = 60, 790
+		for s := range seconds {
+			for i := range perSecond {
+				_, _ = c.Parameter(ctx, cache.ParameterRequest{Name: "/flood/" + strconv.Itoa(s) + "/" + strconv.Itoa(i)})
+			}
+			<-time.After(time.Second)
+		}
+		calls := srv.Calls("GetParameter")
+		if max := cache.DefaultNotFoundBurst + seconds*int(cache.DefaultNotFoundRate); calls > max {
+			t.Errorf("%d upstream calls in %d s of flood; want at most %d", calls, seconds, max)
+		}
+		if logs.Len() != 0 {
+			t.Errorf("the flood logged %d bytes at WARN; want none:\n%.500s", logs.Len(), logs.String())
+		}
+		t.Logf("%d distinct missing names per second for %d s: %d upstream calls (%.1f per second), %d log bytes at WARN",
+			perSecond, seconds, calls, float64(calls)/seconds, logs.Len())
 	})
 }
