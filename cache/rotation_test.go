@@ -3,13 +3,17 @@ package cache_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/internal/motoserver"
 	"github.com/parsec-go/parsec/source"
 	"github.com/parsec-go/parsec/source/sourcetest"
 )
@@ -204,4 +208,64 @@ func TestRotationOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = c.Close()
+}
+
+// Against moto: a rotation-aware secret read first makes GetSecretValue and
+// DescribeSecret; a reload (MaxAge forces one) with AWSCURRENT unchanged
+// makes one DescribeSecret and no GetSecretValue; after PutSecretValue the
+// reload reads the new value.
+func TestRevalidationAgainstMoto(t *testing.T) {
+	srv := motoserver.Require(t)
+	ctx := motoserver.WithTimeout(t)
+	sm := srv.SecretsManager()
+	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String("one")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String("db"),
+		RotationRules: &smtypes.RotationRulesType{AutomaticallyAfterDays: aws.Int64(1)}, RotateImmediately: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	var gets, describes atomic.Int64
+	upstream := srv.Clients()
+	cl := upstream
+	cl.Secret = source.SecretGetterFunc(func(ctx context.Context, in *secretsmanager.GetSecretValueInput, o ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+		gets.Add(1)
+		return upstream.Secret.GetSecretValue(ctx, in, o...)
+	})
+	cl.Describe = source.SecretDescriberFunc(func(ctx context.Context, in *secretsmanager.DescribeSecretInput, o ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
+		describes.Add(1)
+		return upstream.Describe.DescribeSecret(ctx, in, o...)
+	})
+	c, err := cache.New(cl, cache.WithTTL(time.Hour), cache.WithRefreshAhead(0), cache.WithRotationAware(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	read := func(maxAge time.Duration) string {
+		t.Helper()
+		s, err := c.Secret(ctx, cache.SecretRequest{SecretID: "db", MaxAge: maxAge})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Value()
+	}
+	first := read(0)
+	if g, d := gets.Load(), describes.Load(); g != 1 || d != 1 {
+		t.Errorf("first read: GetSecretValue %d, DescribeSecret %d; want 1 and 1", g, d)
+	}
+	if v := read(time.Nanosecond); v != first {
+		t.Errorf("revalidated read = %q; want %q", v, first)
+	}
+	if g, d := gets.Load(), describes.Load(); g != 1 || d != 2 {
+		t.Errorf("after a revalidation: GetSecretValue %d, DescribeSecret %d; want 1 and 2", g, d)
+	}
+	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("db"), SecretString: aws.String("two")}); err != nil {
+		t.Fatal(err)
+	}
+	if v := read(time.Nanosecond); v != "two" {
+		t.Errorf("read after PutSecretValue = %q; want two", v)
+	}
+	if g, d := gets.Load(), describes.Load(); g != 2 || d != 3 {
+		t.Errorf("after a new version: GetSecretValue %d, DescribeSecret %d; want 2 and 3", g, d)
+	}
 }
