@@ -55,19 +55,22 @@ func (c *Cache) SecretVersions(ctx context.Context, req SecretRequest) (SecretVe
 	if req.VersionID != "" || req.VersionStage != "" {
 		return SecretVersions{}, &RequestError{Field: "versionId", Rule: "must be empty, as must versionStage: SecretVersions reads every stage"}
 	}
+	var reqs [len(stageReads)]SecretRequest
+	all := true
+	for i, stage := range stageReads {
+		reqs[i] = req
+		reqs[i].VersionStage = stage
+		all = all && c.quick(reqs[i])
+	}
 	var got [len(stageReads)]Secret
 	var errs [len(stageReads)]error
-	var wg sync.WaitGroup
-	for i, stage := range stageReads {
-		r := req
-		r.VersionStage = stage
-		if c.quick(r) {
+	if all { // every stage in memory: no goroutine, no allocation
+		for i, r := range reqs {
 			got[i], errs[i] = c.Secret(ctx, r)
-			continue
 		}
-		wg.Go(func() { got[i], errs[i] = c.Secret(ctx, r) })
+	} else {
+		got, errs = c.readStages(ctx, reqs)
 	}
-	wg.Wait()
 	for i := range errs {
 		switch {
 		case i > 0 && errors.Is(errs[i], ErrNotFound):
@@ -99,6 +102,20 @@ func (c *Cache) SecretVersions(ctx context.Context, req SecretRequest) (SecretVe
 		v.Pending = s
 	}
 	return v, nil
+}
+
+// readStages reads reqs, those not in memory concurrently.
+func (c *Cache) readStages(ctx context.Context, reqs [len(stageReads)]SecretRequest) (got [len(stageReads)]Secret, errs [len(stageReads)]error) {
+	var wg sync.WaitGroup
+	for i, r := range reqs {
+		if c.quick(r) {
+			got[i], errs[i] = c.Secret(ctx, r)
+			continue
+		}
+		wg.Go(func() { got[i], errs[i] = c.Secret(ctx, r) })
+	}
+	wg.Wait()
+	return got, errs
 }
 
 // quick reports whether a read of r is answered from memory now (a fresh

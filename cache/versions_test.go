@@ -20,7 +20,7 @@ import (
 // staged is an in-memory fake whose secret db is in the middle of a
 // rotation: AWSPREVIOUS "one", AWSCURRENT "two", AWSPENDING "three"; it
 // returns the pending version's id.
-func staged(t *testing.T) (*sourcetest.Server, string) {
+func staged(t testing.TB) (*sourcetest.Server, string) {
 	t.Helper()
 	srv := sourcetest.NewInMemory()
 	t.Cleanup(srv.Close)
@@ -235,4 +235,39 @@ func TestWithRotatingSecretStops(t *testing.T) {
 			t.Errorf("WithRotatingSecret(with a stage) = %v; want ErrInvalidRequest", err)
 		}
 	})
+}
+
+// SecretVersions answered from memory allocates nothing.
+func TestSecretVersionsHitAllocs(t *testing.T) {
+	if raceOn {
+		t.Skip("the race detector's instrumentation allocates here; checked without -race")
+	}
+	srv, _ := staged(t)
+	c := newCache(t, srv)
+	ctx := context.Background()
+	req := cache.SecretRequest{SecretID: "db"}
+	if _, err := c.SecretVersions(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = c.SecretVersions(ctx, req) }); n != 0 {
+		t.Errorf("SecretVersions from memory: %v allocations; want 0", n)
+	}
+}
+
+func BenchmarkSecretVersionsHit(b *testing.B) {
+	srv, _ := staged(b)
+	c, err := cache.New(srv.InMemoryClients(), cache.WithTTL(time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	req := cache.SecretRequest{SecretID: "db"}
+	if _, err := c.SecretVersions(ctx, req); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = c.SecretVersions(ctx, req)
+	}
 }
