@@ -133,7 +133,8 @@ func TestHotReload(t *testing.T) {
 		p, got := w.start(t, changes.WithHotSecrets(cache.SecretRequest{SecretID: "prod/db"}),
 			changes.WithHotParameters(cache.ParameterRequest{Name: "/other"}))
 		w.secret(t)
-		if _, err := w.srv.PutSecretValue("prod/db", sourcetest.SecretVersion{String: aws.String("two")}); err != nil {
+		const canary = "s3cr3t-canary-two"
+		if _, err := w.srv.PutSecretValue("prod/db", sourcetest.SecretVersion{String: aws.String(canary)}); err != nil {
 			t.Fatal(err)
 		}
 		w.q.push(labelUpdated("prod/db", secretARN))
@@ -141,8 +142,14 @@ func TestHotReload(t *testing.T) {
 		if n := w.srv.Calls("GetSecretValue"); n != 2 {
 			t.Errorf("GetSecretValue calls after the event = %d; want 2 (first read, reload)", n)
 		}
-		if v := w.secret(t); v != "two" {
-			t.Errorf("read after the reload = %q; want two", v)
+		if v := w.secret(t); v != canary {
+			t.Errorf("read after the reload = %q; want the new value", v)
+		}
+		if strings.Contains(w.log.text(), canary) {
+			t.Errorf("the log holds a secret value:\n%s", w.log.text())
+		}
+		if w.log.count(slog.LevelDebug, "changes: invalidated") != 1 {
+			t.Errorf("want one DEBUG record of the change; log:\n%s", w.log.text())
 		}
 		if n := w.srv.Calls("GetSecretValue"); n != 2 {
 			t.Errorf("GetSecretValue calls after the next read = %d; want still 2 (a hit)", n)
