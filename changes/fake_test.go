@@ -23,7 +23,7 @@ type fakeQueue struct {
 	visible  []sqstypes.Message
 	inflight map[string]sqstypes.Message // by receipt handle
 	n        int                         // messages pushed, for ids
-	arrived  chan struct{} // has a token when visible may be non-empty
+	arrived  chan struct{}               // has a token when visible may be non-empty
 
 	deleteErr error // returned by DeleteMessageBatch when set
 }
