@@ -18,8 +18,9 @@
 //
 // # Guarantees and bounds
 //
-//   - One goroutine per [Poller], one ReceiveMessage call in flight (20 s
-//     long polls, up to 10 messages), one DeleteMessageBatch per batch.
+//   - Two goroutines per [Poller] (the poll loop, and one that watches the
+//     cache's Done), one ReceiveMessage call in flight (20 s long polls, up
+//     to 10 messages), one DeleteMessageBatch per batch.
 //   - Every message received is deleted after it was handled, whether it
 //     announced a change, was ignored, or could not be read: a poison
 //     message costs one receive and one log line, never a retry loop.

@@ -97,7 +97,7 @@ type Poller struct {
 	deleted, deleteErrors, reloads, reloadErrors                   atomic.Uint64
 }
 
-// Start checks its arguments and starts one goroutine that long-polls
+// Start checks its arguments and starts a goroutine that long-polls
 // q (ReceiveMessage with WaitTimeSeconds 20 and up to 10 messages; see the
 // options), parses each message with [Parse], invalidates the names of each
 // change in inv (InvalidateParameter or InvalidateSecret, for every form
@@ -110,7 +110,8 @@ type Poller struct {
 // backoff (see [WithBackoff]), logged, and meanwhile the cache's TTL still
 // bounds the age of every value. The goroutine ends when ctx is done, when
 // Close is called, or when inv has a Done() <-chan struct{} method (as
-// *cache.Cache has) and that channel closes. Start does no I/O itself.
+// *cache.Cache has) and that channel closes; a second goroutine watches
+// that channel. Start does no I/O itself.
 func Start(ctx context.Context, inv Invalidator, q Queue, opts ...Option) (*Poller, error) {
 	switch {
 	case inv == nil:
