@@ -159,7 +159,8 @@ type Secret struct {
 
 	failover *source.Served // set when a replica served it, for the log and Stats.Failovers
 
-	raw *sealed[secretsmanager.GetSecretValueOutput] // as returned, slices private; shared, never changed or handed out
+	raw      *sealed[secretsmanager.GetSecretValueOutput] // as returned, slices private; shared, never changed or handed out
+	rotation *secretRotation                              // WithRotationAware: what DescribeSecret said (rotation.go); nil otherwise
 }
 
 func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {

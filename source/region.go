@@ -382,7 +382,7 @@ func routeClients(cfg aws.Config, o *options, s *ssm.Client, sm *secretsmanager.
 	r := newRouter(cfg, o, s, sm)
 	sr := ssmRoutes{r}
 	mr := secretRoutes{r}
-	return Clients{Parameter: sr, Parameters: sr, ParametersByPath: sr, Secret: mr, SecretBatch: mr, SecretList: mr}
+	return Clients{Parameter: sr, Parameters: sr, ParametersByPath: sr, Secret: mr, SecretBatch: mr, SecretList: mr, Describe: mr}
 }
 
 // call runs one call through the client set of (the role in ctx, the
@@ -526,6 +526,24 @@ func (s secretRoutes) BatchGetSecretValue(ctx context.Context, in *secretsmanage
 	}
 	return call(ctx, s.r, op, strings.Join(in.SecretIdList, ","), region, func(c *clientSet) (*secretsmanager.BatchGetSecretValueOutput, error) {
 		return c.sm.BatchGetSecretValue(ctx, in, optFns...)
+	})
+}
+
+// DescribeSecret sends in to the clients of the role in ctx and of the
+// region in.SecretId names.
+func (s secretRoutes) DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
+	if in == nil { // the SDK's own error
+		return s.r.homeSet.sm.DescribeSecret(ctx, in, optFns...)
+	}
+	const op = "DescribeSecret"
+	id := aws.ToString(in.SecretId)
+	a, ok, err := secretARN(id)
+	region, err := s.r.regionFor(op, id, a, ok, err)
+	if err != nil {
+		return nil, err
+	}
+	return call(ctx, s.r, op, id, region, func(c *clientSet) (*secretsmanager.DescribeSecretOutput, error) {
+		return c.sm.DescribeSecret(ctx, in, optFns...)
 	})
 }
 

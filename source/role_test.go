@@ -3,6 +3,8 @@ package source_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"regexp"
 	"sync"
 	"testing"
 
@@ -42,5 +44,54 @@ func TestRoleFirstReadsShareOneAssumeRole(t *testing.T) {
 	wg.Wait()
 	if n := fake.Calls(role); n != 1 {
 		t.Errorf("AssumeRole calls = %d; want 1", n)
+	}
+}
+
+// signer records the access key of each Secrets Manager request.
+type signer struct {
+	next aws.HTTPClient
+	mu   sync.Mutex
+	keys []string
+}
+
+func (s *signer) Do(r *http.Request) (*http.Response, error) {
+	if m := accessKeyRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		s.mu.Lock()
+		s.keys = append(s.keys, m[1])
+		s.mu.Unlock()
+	}
+	return s.next.Do(r)
+}
+
+var accessKeyRE = regexp.MustCompile(`Credential=([^/]+)/\d{8}/[^/]+/secretsmanager/`)
+
+// Every read of the Clients of New follows the role in its context:
+// DescribeSecret (rotation-aware expiry) and ListSecrets too.
+func TestRoleOnEveryRead(t *testing.T) {
+	srv := sourcetest.NewServer()
+	defer srv.Close()
+	fake := sourcetest.NewSTS()
+	defer fake.Close()
+	if _, err := srv.CreateSecret(sourcetest.Secret{Name: "db"}, sourcetest.SecretVersion{String: aws.String("v")}); err != nil {
+		t.Fatal(err)
+	}
+	rec := &signer{next: srv.Config().HTTPClient}
+	cfg := srv.Config()
+	cfg.HTTPClient = rec
+	cl := source.New(cfg, source.WithSTSOptions(func(o *sts.Options) { o.BaseEndpoint = aws.String(fake.URL) }))
+	const role = "arn:aws:iam::222222222222:role/reader"
+	ctx := source.WithRole(context.Background(), role)
+	if _, err := cl.ReadRotation(ctx, "db"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cl.ListSecretsByTag(ctx, []string{"k"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.ReadSecrets(ctx, []string{"db"}); err != nil {
+		t.Fatal(err)
+	}
+	want := sourcetest.AccessKeyID(role)
+	if len(rec.keys) != 3 || rec.keys[0] != want || rec.keys[1] != want || rec.keys[2] != want {
+		t.Errorf("signed by %q; want three calls by %s", rec.keys, want)
 	}
 }

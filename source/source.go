@@ -89,6 +89,7 @@ type Clients struct {
 	Secret           SecretGetter           // Secrets Manager GetSecretValue
 	SecretBatch      SecretBatchGetter      // Secrets Manager BatchGetSecretValue
 	SecretList       SecretLister           // Secrets Manager ListSecrets (prefetch by tag)
+	Describe         SecretDescriber        // Secrets Manager DescribeSecret (rotation-aware expiry; describe.go)
 }
 
 // Option configures [New].
