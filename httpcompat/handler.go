@@ -200,7 +200,7 @@ func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
 		h.digest = sha256.Sum256([]byte(cfg.token))
 	}
 	if cfg.noToken {
-		h.log.Warn("httpcompat: token check disabled: any local process can read every value; use only for local development")
+		h.log.Warn("httpcompat: token check disabled: any local process can read every value. Local use only.")
 	}
 	return h, nil
 }

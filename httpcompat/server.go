@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/parsec-go/parsec/cache"
-	"github.com/parsec-go/parsec/internal/extenv"
+	"github.com/parsec-go/parsec/lambdaenv"
 )
 
 // The server's defaults: tight enough that a slow or stuck client cannot
@@ -358,13 +358,15 @@ func (s *Server) stopped() {
 // ::1 (see [ListenLocalhost]), the
 // token from [TokenFromEnv], and JSON logs to stderr at
 // PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL (default INFO), all read through
-// getenv (os.Getenv in production). A bad variable, a missing token or a
-// port in use is an error naming it. The caller keeps ownership of c.
+// getenv (os.Getenv in production) by lambdaenv.Parse. A bad variable (a
+// *lambdaenv.VarError), a missing token ([ErrNoToken]) or a port in use is
+// an error naming it. The caller keeps ownership of c; the cache's own
+// settings come from cache.WithEnv or cache.NewDefault.
 func Start(c *cache.Cache, getenv func(string) string) (*Server, error) {
 	if getenv == nil {
 		return nil, errors.New("httpcompat: Start needs a getenv function")
 	}
-	env, err := extenv.Parse(getenv)
+	env, err := lambdaenv.Parse(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("httpcompat: %w", err)
 	}
@@ -372,7 +374,7 @@ func Start(c *cache.Cache, getenv func(string) string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := NewLogger(os.Stderr, env.LogLevel)
+	log := env.Logger(os.Stderr)
 	h, err := NewHandler(c, WithToken(token), WithLogger(log))
 	if err != nil {
 		return nil, err
