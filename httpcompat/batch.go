@@ -12,11 +12,6 @@ import (
 	"github.com/parsec-go/parsec/cache"
 )
 
-// routeBatch is parsec's addition to the extension's API: several
-// parameters in one request. Its path is outside the extension's, so it
-// cannot collide with anything an extension client sends.
-const routeBatch = "/parsec/v1/parameters"
-
 // maxBatchNames bounds one batch request (the cache splits it into
 // GetParameters calls of ten).
 const maxBatchNames = 100
@@ -73,7 +68,7 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 // ssm.GetParametersOutput: Parameters in request order (duplicates once),
 // InvalidParameters the names that do not exist. Any other failure of an
 // item fails the request with that item's status, as a single read would.
-func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, _ string) {
 	params, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		h.fail(r, w, routeBatch, err)

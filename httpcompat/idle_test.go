@@ -56,7 +56,11 @@ func TestIdleConnectionsClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, _, _ := newTestHandler(t)
 		ln := newPipeListener()
-		s := newServer(h, newServerConfig(h, nil), []net.Listener{ln})
+		cfg, err := serverOptions("test", h, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newServer(h, cfg, []net.Listener{ln})
 		defer s.Close()
 		c := ln.dial()
 		defer c.Close()

@@ -221,11 +221,11 @@ func (r *runner) newBackend(ctx context.Context, hopts []httpcompat.Option) (*ba
 }
 
 // serverOptions returns the options of the HTTP server.
-func (r *runner) serverOptions() []httpcompat.ServerOption {
-	sopts := []httpcompat.ServerOption{httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent),
+func (r *runner) serverOptions() []httpcompat.Option {
+	sopts := []httpcompat.Option{httpcompat.WithLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent),
 		httpcompat.WithMaxOpenConnections(r.cfg.maxOpenConns)}
 	if r.cfg.jsonErrors {
-		sopts = append(sopts, httpcompat.WithServerJSONErrors())
+		sopts = append(sopts, httpcompat.WithJSONErrors())
 	}
 	return sopts
 }
