@@ -29,6 +29,9 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 			if p.value == "" {
 				return nil, &requestError{field: "name", rule: ruleRequired}
 			}
+			if err := noQuestionMark("name", p.value); err != nil {
+				return nil, err
+			}
 			names = append(names, p.value)
 		case "withDecryption", maxAgeSeconds:
 			options = append(options, p)
