@@ -82,7 +82,7 @@ var descriptions = map[string]string{
 	"Coalesced":      "Reads that waited for another reader's upstream call.",
 	"StaleServes":    "Reads and batch items answered with a value past its TTL because the upstream failed.",
 	"RefreshesAhead": "Background reloads started before an entry's TTL ended.",
-	"Bypassed":       "SDK-shaped calls with option functions, which skip the cache.",
+	"Bypassed":       "Always 0 (deprecated): sdkcache.Reader counts its bypassed calls.",
 	"Evictions":      "Entries the store evicted to admit another, at its limit.",
 	"Rejected":       "New entries the store's admission policy refused, at its limit.",
 	"Dropped":        "Writes the store refused because its buffer was full (expected 0).",
