@@ -138,6 +138,18 @@ func TestInvalidateDropsRememberedNotFound(t *testing.T) {
 // the invalidation does not join it: it makes its own call, whose answer
 // is what later reads get.
 func TestInvalidateDuringLoad(t *testing.T) {
+	for _, inv := range []struct {
+		name string
+		do   func(c *Cache)
+	}{
+		{"InvalidateParameter", func(c *Cache) { c.InvalidateParameter(ParameterRequest{Name: "/p"}) }},
+		{"InvalidateAll", func(c *Cache) { c.InvalidateAll() }}, // issue 21: it did not fence loads in flight
+	} {
+		t.Run(inv.name, func(t *testing.T) { invalidateDuringLoad(t, inv.do) })
+	}
+}
+
+func invalidateDuringLoad(t *testing.T, invalidate func(*Cache)) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake()
 		var mu sync.Mutex
@@ -163,7 +175,7 @@ func TestInvalidateDuringLoad(t *testing.T) {
 		}
 		go read()
 		synctest.Wait() // the first load waits upstream
-		c.InvalidateParameter(ParameterRequest{Name: "/p"})
+		invalidate(c)
 		go read()
 		synctest.Wait()
 		if f.total.Load() != 2 {
