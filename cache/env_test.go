@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"log/slog"
 	"strings"
@@ -129,5 +130,18 @@ func TestWithSettings(t *testing.T) {
 	c := mustNew(t, newFake().clients(), WithSecretTimeout(2*time.Second), WithSettings(s))
 	if c.cfg.maxEntries != 7 || c.cfg.timeout[kindSecret] != 2*time.Second {
 		t.Errorf("maxEntries, secret timeout = %d, %v; want 7, 2s", c.cfg.maxEntries, c.cfg.timeout[kindSecret])
+	}
+}
+
+// lambdaenv's table says what a *_TIMEOUT_MILLIS of 0 means with the
+// cache's default load timeout: they must not drift apart.
+func TestEnvLoadTimeoutIsTheCaches(t *testing.T) {
+	if lambdaenv.LoadTimeout != DefaultLoadTimeout {
+		t.Errorf("lambdaenv.LoadTimeout = %v; want cache.DefaultLoadTimeout, %v", lambdaenv.LoadTimeout, DefaultLoadTimeout)
+	}
+	for _, v := range lambdaenv.Table() {
+		if strings.HasSuffix(v.Name, "_TIMEOUT_MILLIS") && !strings.Contains(v.Zero, fmt.Sprintf("(%d s)", int(DefaultLoadTimeout/time.Second))) {
+			t.Errorf("lambdaenv says 0 in %s means %q; want the load timeout, %v", v.Name, v.Zero, DefaultLoadTimeout)
+		}
 	}
 }
