@@ -2,8 +2,8 @@ package cache
 
 import (
 	"bytes"
-	"fmt"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
