@@ -256,7 +256,11 @@ func (c *Cache) refreshAhead(e *entry) {
 			return c.fill(call, k, e, false, e)
 		})
 		defer t.Leave()
-		if _, err := flightValue(<-t.C()); errors.Is(err, ErrOverloaded) {
+		got, err := flightValue(<-t.C())
+		if err != nil || got != nil && got.failures > 0 {
+			c.stats.refreshFailures.Add(1) // an error, or the value kept after a failure
+		}
+		if errors.Is(err, ErrOverloaded) {
 			e.refreshing.Store(false) // no slot: a later hit tries again
 		}
 	}()

@@ -1,22 +1,24 @@
 package httpcompat
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
-// Option configures [NewHandler], [Listen] and [ListenLocalhost]: one
-// option type for the handler and the server. [WithLogger] and
-// [WithJSONErrors] apply to both; [WithToken], [WithoutTokenCheck] and
-// [WithRoute] to the handler only, [WithMaxConcurrent] and
-// [WithMaxOpenConnections] to the server only, and giving one where it
-// does not apply is an error naming it (a token given to Listen would
-// otherwise be silently unchecked). An Option that returns an error makes
+// Option configures [NewHandler], [NewCloudExtensions], [Listen] and
+// [ListenLocalhost]: one option type for the handlers and the server.
+// [WithLogger] applies to all; [WithJSONErrors] to the handler and the
+// server; [WithToken], [WithoutTokenCheck] and [WithRoute] to the handler
+// only; [WithExtensionKey], [WithoutAuthentication] and [WithSSRFToken] to
+// the Cloud Extensions API only; [WithMaxConcurrent] and
+// [WithMaxOpenConnections] to the server only. Giving one where it does
+// not apply is an error naming it (a token given to Listen would otherwise
+// be silently unchecked). An Option that returns an error makes
 // the function it is given to fail with it.
 type Option func(*options) error
 
@@ -31,8 +33,15 @@ type scope uint8
 const (
 	scopeHandler scope = 1 << iota
 	scopeServer
-	scopeBoth = scopeHandler | scopeServer
+	scopeCloud
 )
+
+// scopeNames name what each scope's function configures, for errors.
+var scopeNames = map[scope]string{
+	scopeHandler: "the handler (NewHandler)",
+	scopeServer:  "the server (Listen, ListenLocalhost)",
+	scopeCloud:   "the Cloud Extensions API (NewCloudExtensions)",
+}
 
 type options struct {
 	// Both.
@@ -45,6 +54,12 @@ type options struct {
 	noToken  bool
 	routes   map[string]http.Handler
 
+	// The Cloud Extensions API's.
+	key       *ExtensionKey
+	noAuth    bool
+	ssrfToken string
+	now       func() time.Time
+
 	// The server's.
 	maxConcurrent int
 	maxConns      int
@@ -52,6 +67,7 @@ type options struct {
 
 	target   scope  // the function being configured
 	misplace string // the first option given where it does not apply
+	home     scope  // the scope of misplace
 }
 
 // only makes an option of s: outside s it records its name for the error.
@@ -59,7 +75,7 @@ func only(s scope, name string, f func(*options) error) Option {
 	return func(o *options) error {
 		if o.target&s == 0 {
 			if o.misplace == "" {
-				o.misplace = name
+				o.misplace, o.home = name, s
 			}
 			return nil
 		}
@@ -79,11 +95,13 @@ func applyOptions(o *options, s scope, fn string, opts []Option) error {
 		}
 	}
 	if o.misplace != "" {
-		what := "the handler (NewHandler)"
-		if s == scopeHandler {
-			what = "the server (Listen, ListenLocalhost)"
+		var what []string
+		for _, sc := range [...]scope{scopeHandler, scopeServer, scopeCloud} {
+			if o.home&sc != 0 {
+				what = append(what, scopeNames[sc])
+			}
 		}
-		return fmt.Errorf("httpcompat: %s: %s configures %s", fn, o.misplace, what)
+		return fmt.Errorf("httpcompat: %s: %s configures %s", fn, o.misplace, strings.Join(what, " or "))
 	}
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
@@ -99,20 +117,29 @@ func applyOptions(o *options, s scope, fn string, opts []Option) error {
 // carry, so no request could match), is an error. Handler only.
 func WithToken(token string) Option {
 	return only(scopeHandler, "WithToken", func(c *options) error {
-		if token == "" {
-			return errors.New("httpcompat: WithToken: the token must not be empty")
-		}
-		if strings.TrimSpace(token) != token {
-			return errors.New("httpcompat: WithToken: the token must not begin or end with whitespace")
-		}
-		for i := 0; i < len(token); i++ {
-			if c := token[i]; c < 0x20 || c == 0x7f {
-				return errors.New("httpcompat: WithToken: the token must not contain control characters")
-			}
+		if err := checkToken("WithToken", token); err != nil {
+			return err
 		}
 		c.token, c.tokenSet = token, true
 		return nil
 	})
+}
+
+// checkToken checks a token for the option fn: not empty, no surrounding
+// whitespace, no control characters. The error never holds the token.
+func checkToken(fn, token string) error {
+	if token == "" {
+		return fmt.Errorf("httpcompat: %s: the token must not be empty", fn)
+	}
+	if strings.TrimSpace(token) != token {
+		return fmt.Errorf("httpcompat: %s: the token must not begin or end with whitespace", fn)
+	}
+	for i := 0; i < len(token); i++ {
+		if c := token[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("httpcompat: %s: the token must not contain control characters", fn)
+		}
+	}
+	return nil
 }
 
 // WithoutTokenCheck serves every request without a token. It is for local
@@ -136,7 +163,7 @@ func WithoutTokenCheck() Option {
 // makes the server's own replies (429 beyond [WithMaxConcurrent]) JSON; a
 // server serving a [*Handler] built with it does so without being told.
 func WithJSONErrors() Option {
-	return func(c *options) error { c.jsonErrors = true; return nil }
+	return only(scopeHandler|scopeServer, "WithJSONErrors", func(c *options) error { c.jsonErrors = true; return nil })
 }
 
 // WithServerJSONErrors is [WithJSONErrors] given to the server.
@@ -144,11 +171,11 @@ func WithJSONErrors() Option {
 // Deprecated: use WithJSONErrors.
 func WithServerJSONErrors() Option { return WithJSONErrors() }
 
-// WithLogger sets where the handler logs (records carry the route, the
+// WithLogger sets where a handler logs (records carry the route, the
 // status, the AWS error code and the parameter or secret name; never a
-// value, the token or a request header) or, given to Listen, where the
-// server logs its start, stop and connection-level errors. Default:
-// nowhere.
+// value, the token, the key or a request header) or, given to Listen,
+// where the server logs its start, stop and connection-level errors.
+// Default: nowhere.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *options) error { c.logger = l; return nil }
 }

@@ -60,3 +60,45 @@ func TestOptionScope(t *testing.T) {
 	}
 	_ = s.Close()
 }
+
+// The Cloud Extensions API's routes are a table too: its 404 text is read
+// from it, and a route of one method wins over a route of any method.
+func TestCloudRouteTable(t *testing.T) {
+	const want = "no such route: use POST /parameterstore, GET /secretsmanager/get?secretId=ID, GET /secretsmanager/ID, GET /v1/ID or POST /secretsmanager"
+	if cloudNotFoundText != want {
+		t.Errorf("cloud 404 text = %q; want %q", cloudNotFoundText, want)
+	}
+	for _, tt := range []struct {
+		path, method string
+		json11       *json11Protocol
+		found        bool
+	}{
+		{"/parameterstore", "POST", ssmProtocol, true},
+		{"/parameterstore/", "GET", ssmProtocol, true},
+		{"/secretsmanager", "POST", secretsManagerProtocol, true},
+		{"/secretsmanager/", "POST", secretsManagerProtocol, true},
+		{"/secretsmanager", "GET", nil, true},
+		{"/secretsmanager/get", "POST", nil, true},
+		{"/secretsmanager/x", "GET", nil, true},
+		{"/v1/x", "GET", nil, true},
+		{"/nowhere", "GET", nil, false},
+	} {
+		rt, _ := match(cloudRouteTable[:], tt.path, tt.method)
+		if (rt != nil) != tt.found || rt != nil && rt.json11 != tt.json11 {
+			t.Errorf("match(%s %s) = %+v; want found %v with protocol %p", tt.method, tt.path, rt, tt.found, tt.json11)
+		}
+	}
+}
+
+func TestCloudOptionScope(t *testing.T) {
+	c := newCache(t, (&upstream{}).clients())
+	if _, err := NewCloudExtensions(c, WithoutAuthentication(), WithToken(testToken)); err == nil || !strings.Contains(err.Error(), "WithToken") {
+		t.Errorf("NewCloudExtensions(WithToken) = %v; want an error naming it", err)
+	}
+	if _, err := NewHandler(c, WithToken(testToken), WithExtensionKey(ExtensionKey{ID: "id", Secret: "s"})); err == nil || !strings.Contains(err.Error(), "WithExtensionKey") {
+		t.Errorf("NewHandler(WithExtensionKey) = %v; want an error naming it", err)
+	}
+	if _, err := NewCloudExtensions(c, WithoutAuthentication(), WithLogger(nil)); err != nil {
+		t.Errorf("NewCloudExtensions(WithLogger) = %v; want nil", err)
+	}
+}

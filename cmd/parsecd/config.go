@@ -65,6 +65,8 @@ type config struct {
 	env             lambdaenv.Settings // with --port, --log-level and --ttl applied
 	reloadEvery     time.Duration
 	obs             observability // --metrics, --debug-route, --emf (metrics.go)
+	cloud           cloudExt      // --cloud-extensions (cloudext.go)
+	ping            bool          // --ping: check a running parsecd's /ping and exit
 }
 
 // usageError is a configuration problem other than a bad value: exit 2.
@@ -123,7 +125,7 @@ func settings(f *flagValues, getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	c := &config{env: env, runtimeAPI: getenv(envRuntimeAPI), tokenFile: f.tokenFile,
-		insecureNoToken: f.insecureNoToken, reloadEvery: time.Second}
+		insecureNoToken: f.insecureNoToken, reloadEvery: time.Second, ping: f.ping}
 	if f.set["token-file"] && c.tokenFile == "" {
 		return nil, usagef("--token-file: empty path")
 	}
@@ -139,6 +141,9 @@ func settings(f *flagValues, getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	if c.obs, err = f.obs.parse(f.set, getenv); err != nil {
+		return nil, err
+	}
+	if c.cloud, err = f.cloud.parse(f.set, getenv); err != nil {
 		return nil, err
 	}
 	_, c.emulate = f.given("emulate", f.emulate, getenv, envEmulate)

@@ -18,8 +18,9 @@ type flagValues struct {
 	port                                             int
 	mode, emulate, latency, tokenFile, logLevel, ttl string
 	maxConcurrent, maxOpenConnections, jsonErrors    string
-	insecureNoToken                                  bool
+	insecureNoToken, ping                            bool
 	obs                                              *observabilityFlags
+	cloud                                            *cloudExtFlags
 	set                                              map[string]bool
 }
 
@@ -49,6 +50,8 @@ func newFlagSet(f *flagValues) *flag.FlagSet {
 	fs.StringVar(&f.maxOpenConnections, "max-open-connections", "", "keep at most `N` connections open (1 to "+strconv.Itoa(maxOpenConnectionsLimit)+"); beyond, the longest-idle keep-alive connection is closed, or the new one if none is idle ("+envMaxConns+", default "+strconv.Itoa(httpcompat.DefaultMaxOpenConnections)+")")
 	fs.StringVar(&f.jsonErrors, "json-errors", "", "`BOOL`: answer errors with AWS's JSON {\"__type\",\"message\"} instead of the extension's plain text; only for clients that check the status before decoding ("+envJSONErrors+", default false)")
 	f.obs = addObservabilityFlags(fs)
+	f.cloud = addCloudExtFlags(fs)
+	fs.BoolVar(&f.ping, "ping", false, "check that a parsecd serves GET /ping on 127.0.0.1 at the configured port, exit 0 if it does and 1 if not (a container's health check)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -123,6 +126,15 @@ Token: requests must carry X-Aws-Parameters-Secrets-Token equal to the first
 set of AWS_TOKEN, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN (a value
 file://PATH is read from PATH), or to the content of --token-file. With none
 parsecd refuses to start, in every mode, unless --insecure-no-token is given.
+
+Cloud Extensions (--cloud-extensions, or PARSECD_CLOUD_EXTENSIONS=TRUE): also serve
+AWS Systems Manager Cloud Extensions' API on 127.0.0.1:5333 and [::1]:5333
+(--cloud-extensions-port): POST /parameterstore (SSM's protocol), GET
+/secretsmanager/ID, /secretsmanager/get?secretId=ID, /v1/ID, POST /secretsmanager.
+Requests are signed with SigV4 with the extension key: PARSECD_EXTENSION_KEY_ID and
+PARSECD_EXTENSION_KEY_SECRET (or PARSECD_EXTENSION_KEY_SECRET_FILE); give an SDK
+these as its credentials and http://localhost:5333/parameterstore as its endpoint.
+--cloud-extensions-auth none serves unsigned requests (local use only).
 
 Exit status: 0 clean shutdown or --help; 1 runtime failure; 2 usage or
 configuration error (bad flag or variable, port in use, unreadable or invalid

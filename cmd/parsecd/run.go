@@ -38,6 +38,7 @@ const (
 type runHooks struct {
 	ready       func(url string) // called once the server is listening (and, as an extension, registered)
 	reloadEvery time.Duration    // the emulator file's poll interval, if not zero
+	cloudReady  func(url string) // called with the Cloud Extensions API's URL once it listens
 }
 
 // run is parsecd with its process boundary injected: args is os.Args
@@ -78,6 +79,9 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		cfg.reloadEvery = hooks.reloadEvery
 	}
 	r.cfg = cfg
+	if cfg.ping {
+		return r.ping(ctx)
+	}
 	return r.serve(ctx)
 }
 
@@ -91,6 +95,7 @@ type runner struct {
 	log    *slog.Logger
 	lambda bool
 	ext    *lambdaext.Client // set when lambda
+	token  string            // the :2773 API's token; "" with --insecure-no-token
 }
 
 // initFailed reports a failure before serving and returns code.
@@ -133,6 +138,7 @@ func (r *runner) handlerOptions() ([]httpcompat.Option, error) {
 		if err != nil {
 			return nil, err
 		}
+		r.token = t
 		return append(opts, httpcompat.WithToken(t)), nil
 	}
 	t, err := httpcompat.TokenFromEnv(r.getenv)
@@ -142,6 +148,7 @@ func (r *runner) handlerOptions() ([]httpcompat.Option, error) {
 	case err != nil:
 		return nil, &usageError{err.Error()}
 	}
+	r.token = t
 	return append(opts, httpcompat.WithToken(t)), nil
 }
 
@@ -173,8 +180,14 @@ func (r *runner) serve(ctx context.Context) int {
 		b.close()
 		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on localhost port %d (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", r.cfg.env.HTTPPort, err))
 	}
+	cloudSrv, err := r.listenCloud(b.h)
+	if err != nil {
+		_ = srv.Close()
+		b.close()
+		return r.initFailed(ctx, exitUsage, reasonListen, err)
+	}
 	r.logServing(srv)
-	stop := r.startBackground(ctx, srv, b)
+	stop := r.startBackground(ctx, append([]*httpcompat.Server{srv}, cloudSrv...), b)
 	if !r.lambda {
 		r.ready(srv.URL())
 		<-ctx.Done()
@@ -192,6 +205,9 @@ func (r *runner) newBackend(ctx context.Context, hopts []httpcompat.Option) (*ba
 	// is set below, before the server starts.
 	hopts = append(hopts, r.routeOptions(func() cache.Stats { return b.stats() })...)
 	build := func(c *cache.Cache) (http.Handler, error) { return httpcompat.NewHandler(c, hopts...) }
+	if r.cfg.cloud.on {
+		build = r.withCloudExtensions(build)
+	}
 	copts := []cache.Option{cache.WithSettings(r.cfg.env), cache.WithLogger(r.log)}
 	if r.cfg.emulate != "" {
 		emu := &emulator{file: r.cfg.emulate, latencyMin: r.cfg.latencyMin, latencyMax: r.cfg.latencyMax, build: build, cacheOpts: copts, log: r.log}
@@ -242,9 +258,9 @@ func (r *runner) logServing(srv *httpcompat.Server) {
 }
 
 // startBackground starts the EMF writer and the emulator file's watch, and
-// returns the function that stops them, shuts the server down and closes
+// returns the function that stops them, shuts the servers down and closes
 // the backend: call it once.
-func (r *runner) startBackground(ctx context.Context, srv *httpcompat.Server, b *backend) (stop func()) {
+func (r *runner) startBackground(ctx context.Context, srvs []*httpcompat.Server, b *backend) (stop func()) {
 	stopEMF := r.startEMF(b.stats)
 	wctx, stopWatch := context.WithCancel(ctx)
 	var watching sync.WaitGroup
@@ -256,9 +272,11 @@ func (r *runner) startBackground(ctx context.Context, srv *httpcompat.Server, b 
 		watching.Wait()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownBudget)
 		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			r.log.Warn("parsecd: graceful shutdown cut short", "error", err.Error())
-			_ = srv.Close()
+		for _, s := range srvs {
+			if err := s.Shutdown(sctx); err != nil {
+				r.log.Warn("parsecd: graceful shutdown cut short", "addr", s.Addr(), "error", err.Error())
+				_ = s.Close()
+			}
 		}
 		stopEMF()
 		b.close()
