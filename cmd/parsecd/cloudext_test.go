@@ -73,8 +73,7 @@ func TestCloudExtensionsConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := parseConfig(tc.args, envMap(tc.env...), &bytes.Buffer{})
 			if tc.wantErr != "" {
-				var ue *usageError
-				if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.wantErr) {
+				if err == nil || !isUsage(err) || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("parseConfig = %v; want a usage error containing %q", err, tc.wantErr)
 				}
 				if strings.Contains(err.Error(), testKeySecret) {

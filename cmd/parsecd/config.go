@@ -76,6 +76,17 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
+// isUsage reports whether err is a usage or configuration error, which
+// exits 2: a *usageError, a *settingError or an *envError.
+func isUsage(err error) bool {
+	var (
+		ue *usageError
+		se *settingError
+		ee *envError
+	)
+	return errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &ee)
+}
+
 // settingError is a flag's or a variable's value that parsecd refuses:
 // exit 2. Name is the flag ("--port") or the variable.
 type settingError struct {
