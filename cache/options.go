@@ -44,6 +44,10 @@ type config struct {
 	notFoundBurst int
 	logger        *slog.Logger // nil: slog.Default(), at WARN and above unless the environment says otherwise
 
+	// WithRotationAware and WithRotationJitter (rotation.go).
+	rotationAware  bool
+	rotationJitter time.Duration // 0: DefaultRotationJitter
+
 	// The environment (WithEnv, WithSettings) is a layer between the
 	// defaults and the explicit options: applyEnv fills the fields no
 	// option set (explicit) once every option has run.

@@ -209,6 +209,11 @@ func (r *runner) newBackend(ctx context.Context, hopts []httpcompat.Option) (*ba
 		build = r.withCloudExtensions(build)
 	}
 	copts := []cache.Option{cache.WithSettings(r.cfg.env), cache.WithLogger(r.log)}
+	rot, err := parseRotationSettings(r.getenv, r.cfg.mode) // changes.go
+	if err != nil {
+		return nil, reasonConfig, err
+	}
+	copts = append(copts, rot.cacheOptions()...)
 	if r.cfg.emulate != "" {
 		emu := &emulator{file: r.cfg.emulate, latencyMin: r.cfg.latencyMin, latencyMax: r.cfg.latencyMax, build: build, cacheOpts: copts, log: r.log}
 		if err := emu.start(); err != nil {
@@ -232,7 +237,12 @@ func (r *runner) newBackend(ctx context.Context, hopts []httpcompat.Option) (*ba
 		_ = c.Close()
 		return nil, reasonConfig, err
 	}
-	b.close, b.stats = func() { _ = c.Close() }, c.Stats
+	stopChanges, err := startChanges(ctx, c, awsCfg, rot, r.log) // changes.go
+	if err != nil {
+		_ = c.Close()
+		return nil, reasonConfig, err
+	}
+	b.close, b.stats = func() { stopChanges(); _ = c.Close() }, c.Stats
 	return b, "", nil
 }
 
