@@ -45,13 +45,18 @@
 //     already applied fails, DeleteParameter with ParameterNotFound, say;
 //     a write that changed nothing costs one reload.)
 //   - RotateSecret returns before the rotation function has made the new
-//     version AWSCURRENT. Until a read through the middleware returns that
-//     version (or 15 minutes have passed), its reads of the secret's
-//     AWSCURRENT by the id given to RotateSecret or the name or ARN it
-//     returned want a value at most a second old: at most one upstream
-//     call a second, then the TTL again. At most 64 rotations are watched
-//     at once; beyond, and for rotations started elsewhere, the TTL or a
-//     read's MaxAge applies.
+//     version AWSCURRENT. After a RotateSecret through a client of the
+//     installed Region, until a GetSecretValue through the middleware
+//     returns that version (or 15 minutes have passed), its GetSecretValue
+//     reads of the secret's AWSCURRENT by the id given to RotateSecret or
+//     the name or ARN it returned want a value at most a second old: at
+//     most one upstream call a second, then the TTL again. At most 64
+//     rotations are watched at once. Beyond, for other reads of the secret
+//     (BatchGetSecretValue, /aws/reference/secretsmanager/, cache.Secret
+//     on the cache itself) and for rotations started elsewhere, the TTL or
+//     a read's MaxAge applies, or a call of cache.Cache.InvalidateSecret
+//     when the caller learns of the change (a rotation's
+//     AWSCURRENT move event, say).
 //   - A call under [WithMaxAge] wants a value fetched less than the given
 //     time ago (Powertools' max_age, cache.ParameterRequest.MaxAge): an
 //     older cached answer is reloaded, a younger one is a hit.

@@ -171,7 +171,7 @@ func (m *mw) write(ctx context.Context, in middleware.InitializeInput, next midd
 			m.c.InvalidateSecret(cache.SecretRequest{SecretID: id})
 		}
 	}
-	if err == nil {
+	if err == nil && awsmiddleware.GetRegion(ctx) == m.region {
 		m.rotating(in.Parameters, out.Result)
 	}
 	return out, md, err
