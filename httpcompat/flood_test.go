@@ -42,6 +42,9 @@ func TestFloodOfSilentSockets(t *testing.T) {
 		floodChild(t)
 		return
 	}
+	if testing.Short() {
+		t.Skip("-short: the flood takes about 15 s")
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
