@@ -127,18 +127,37 @@ func BenchmarkParallelHit(b *testing.B) {
 }
 
 // TestReportQuick runs the report command's quick mode end to end: every
-// section, the Markdown and the chart. It asserts on shape, never on a
-// time.
+// section, the Markdown and the chart, written where the command writes
+// them by default, never over the tracked RESULTS.md and chart.png. It
+// asserts on shape, never on a time.
+//
+// Building parsecd, the test functions and aws-lambda-rie (minutes on a
+// fresh, loaded machine) has no time budget. Measuring has one only so that
+// a hung section fails with the progress log rather than with go test's
+// timeout panic: whatever -timeout leaves, less a minute to report.
 func TestReportQuick(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs every section for about a minute; skipped under -short")
+		t.Skip("runs every section for a minute or more; skipped under -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 	var progress strings.Builder
-	r, err := Run(ctx, Config{Quick: true, Progress: &progress})
+	e, err := Setup(t.Context(), Config{Quick: true, Progress: &progress})
 	if err != nil {
-		t.Fatalf("Run(quick) = %v; progress:\n%s", err, progress.String())
+		t.Fatalf("Setup(quick) = %v; progress:\n%s", err, progress.String())
+	}
+	defer e.Close()
+	if err := e.PrepareLambdaInit(t.Context()); err != nil {
+		t.Fatalf("PrepareLambdaInit = %v; progress:\n%s", err, progress.String())
+	}
+	ctx := t.Context()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-time.Minute))
+		defer cancel()
+	}
+	published := publishedFiles(t)
+	r, err := e.Measure(ctx)
+	if err != nil {
+		t.Fatalf("Measure(quick) = %v; progress:\n%s", err, progress.String())
 	}
 	if len(r.Missing) > 0 {
 		t.Errorf("Run(quick) missing sections: %q", r.Missing)
@@ -167,11 +186,59 @@ func TestReportQuick(t *testing.T) {
 			t.Errorf("cold key with %d in-process readers: %v upstream calls; want 1", c.Readers, got)
 		}
 	}
-	chart := filepath.Join(t.TempDir(), "chart.png")
-	if err := WriteChart(r, chart); err != nil {
-		t.Fatalf("WriteChart = %v", err)
+	written, err := r.Write(t.TempDir())
+	if err != nil {
+		t.Fatalf("Write = %v", err)
 	}
-	if fi, err := os.Stat(chart); err != nil || fi.Size() < 1000 {
+	if fi, err := os.Stat(written[1]); err != nil || fi.Size() < 1000 {
 		t.Errorf("chart: %v, %v", fi, err)
+	}
+	if b, err := os.ReadFile(written[0]); err != nil || string(b) != md {
+		t.Errorf("report.md: %v; want the Markdown (%d bytes), got %d bytes", err, len(md), len(b))
+	}
+	if now := publishedFiles(t); now != published {
+		t.Errorf("the tracked %s and %s changed during a run that did not publish", PublishedReport, PublishedChart)
+	}
+}
+
+// publishedFiles returns the tracked report and chart, concatenated.
+func publishedFiles(t *testing.T) string {
+	t.Helper()
+	var all []byte
+	for _, f := range []string{PublishedReport, PublishedChart} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return string(all)
+}
+
+// TestPublish: Publish copies the report and the chart, byte for byte, to
+// the tracked names in the directory it is given.
+func TestPublish(t *testing.T) {
+	dir, root := t.TempDir(), t.TempDir()
+	files := map[string]string{"report.md": "# report\n", "chart.png": "\x89PNG fake"}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Publish(dir, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(root, PublishedReport), filepath.Join(root, PublishedChart)}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Publish = %q; want %q", got, want)
+	}
+	for from, to := range map[string]string{"report.md": PublishedReport, "chart.png": PublishedChart} {
+		if b, err := os.ReadFile(filepath.Join(root, to)); err != nil || string(b) != files[from] {
+			t.Errorf("%s = %q, %v; want %q", to, b, err, files[from])
+		}
+	}
+	if _, err := Publish(t.TempDir(), root); err == nil {
+		t.Error("Publish from an empty directory = nil error; want the missing report's")
 	}
 }

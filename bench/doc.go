@@ -9,10 +9,14 @@
 //
 // Run everything with
 //
-//	cd bench && go run ./cmd/report          # full, under 5 minutes on 2 cores
-//	cd bench && go run ./cmd/report -quick   # every section, under 60 s
+//	cd bench && go run ./cmd/report -quick   # every section, 20-40 s of measuring
+//	cd bench && go run ./cmd/report          # full, ~2 min 20 s of measuring
 //
-// or the micro-benchmarks with go test -bench . in this directory.
+// after building the executables (minutes on a fresh machine: the AWS SDK
+// compiles first). The report goes to out/, which git does not track;
+// -publish also updates RESULTS.md and chart.png. docs/benchmarks.md has
+// the measured durations. The micro-benchmarks run with go test -bench .
+// in this directory.
 //
 // Every figure is the median of repeated runs with its spread. Absolute
 // times vary between machines; the ratios measured side by side in one run

@@ -14,8 +14,8 @@ import (
 
 // Config selects what a run measures and where progress goes.
 type Config struct {
-	// Quick runs every section with fewer repetitions and smaller sizes:
-	// under a minute, for CI.
+	// Quick runs every section with fewer repetitions and smaller sizes,
+	// for CI and a first look (see docs/benchmarks.md for how long).
 	Quick bool
 	// Progress receives one line per step; nil discards it.
 	Progress io.Writer
@@ -50,9 +50,18 @@ type Env struct {
 	Slow      *sourcetest.Server
 	Fast      *sourcetest.Server
 	Fixed     *sourcetest.Server // coldLatency on every call
+
+	// Set by PrepareLambdaInit.
+	lambdaPrepared bool
+	lambdaErr      error
+	lambdaSkip     string // why (d) under aws-lambda-rie cannot run, else ""
+	rie            string // the emulator's path
+	initBootstrap  string // the INIT test function, built
 }
 
-// Setup builds the executables and starts the fakes.
+// Setup builds the executables and starts the fakes. Building is the slow
+// part on a fresh machine (the AWS SDK compiles once into Go's build
+// cache); nothing after Setup and [Env.PrepareLambdaInit] compiles.
 func Setup(ctx context.Context, cfg Config) (*Env, error) {
 	e := &Env{cfg: cfg, dir: cfg.Dir}
 	if e.dir == "" {

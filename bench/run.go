@@ -25,17 +25,27 @@ type Results struct {
 	Missing    []string
 }
 
-// Run measures every section in order and returns the results. It fails
-// only when the shared set-up or sections (a)–(c) fail; a later section
-// that fails is recorded in Missing.
+// Run builds what the sections need ([Setup], [Env.PrepareLambdaInit]),
+// measures every section in order and returns the results. It fails only
+// when the shared set-up or sections (a)–(c) fail; a later section that
+// fails is recorded in Missing.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
-	r := &Results{Machine: ThisMachine(), Quick: cfg.Quick, Started: time.Now()}
 	e, err := Setup(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer e.Close()
+	if err := e.PrepareLambdaInit(ctx); err != nil {
+		return nil, err
+	}
+	return e.Measure(ctx)
+}
 
+// Measure runs every section on executables already built by [Setup] and
+// [Env.PrepareLambdaInit] (it calls the latter if needed): nothing in it
+// compiles, so a time budget on ctx bounds measuring only.
+func (e *Env) Measure(ctx context.Context) (*Results, error) {
+	r := &Results{Machine: ThisMachine(), Quick: e.cfg.Quick, Started: time.Now()}
 	e.logf("starting parsecd and warming the in-process cache")
 	hot, err := e.StartHot(ctx)
 	if err != nil {

@@ -233,8 +233,15 @@ func TestPrefetchDeadline(t *testing.T) {
 		if !errors.As(err, &pe) || !pe.Unfinished || !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != 50*time.Millisecond {
 			t.Fatalf("Prefetch past its deadline = %v after %v; want an unfinished PrefetchError at 50ms", err, time.Since(start))
 		}
-		// The slow batch call is still out; this read makes its own.
+		// The slow batch call is still out: a read of one of its keys
+		// shares it (one call per key, whoever leads it), and gets its
+		// failure when the load timeout ends it; the next read makes its
+		// own call.
 		remove()
+		start = time.Now()
+		if _, err := c.Parameter(context.Background(), params[0]); !errors.Is(err, cache.ErrUnavailable) || time.Since(start) > cache.DefaultLoadTimeout {
+			t.Errorf("read joining the hung batch call = %v after %v; want ErrUnavailable within the load timeout", err, time.Since(start))
+		}
 		if p, err := c.Parameter(context.Background(), params[0]); err != nil || p.Value() != "value-0" {
 			t.Errorf("lazy read = %q, %v", p.Value(), err)
 		}

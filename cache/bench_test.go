@@ -85,8 +85,8 @@ func refreshingCache(b *testing.B) (*Cache, ParameterRequest) {
 	}
 	// Move the entry into its refresh-ahead window.
 	cur := c.store.current(req.key())
-	e := &entry{key: cur.key, val: cur.val, gen: cur.gen, fetched: cur.fetched, expires: cur.expires,
-		staleUntil: cur.staleUntil, refreshAt: time.Now()}
+	e := &entry{key: cur.key, val: cur.val, gen: cur.gen, fetched: cur.fetched, fresh: cur.fresh,
+		stale: cur.stale, refresh: c.now()}
 	c.put(e, cur)
 	if _, err := c.Parameter(ctx, req); err != nil { // starts the refresh
 		b.Fatal(err)

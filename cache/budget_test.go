@@ -37,7 +37,9 @@ func missingFake() *fakeUpstream {
 // names never pushes a value out (issue 11, item 2).
 func TestMissingNamesNeverEvictValues(t *testing.T) {
 	f := missingFake()
-	c := mustNew(t, f.clients(), WithMaxEntries(100), WithRefreshAhead(0))
+	// The not-found rate is off: this test floods the failure budget on
+	// purpose (TestNotFoundRate tests the rate).
+	c := mustNew(t, f.clients(), WithMaxEntries(100), WithRefreshAhead(0), WithNotFoundRate(0, 0))
 	ctx := context.Background()
 	for i := range 50 {
 		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/v/" + strconv.Itoa(i)}); err != nil {
@@ -89,8 +91,11 @@ func TestRememberedNotFoundIsCompact(t *testing.T) {
 	if _, full := op.Err.(*smithyhttp.ResponseError); !full || op.Err.(*smithyhttp.ResponseError).Response.Header != nil {
 		t.Errorf("remembered error keeps the response's headers: %+v", op.Err)
 	}
-	if want := `GetParameter "/missing/x": not found: ParameterNotFound: Parameter /missing/x not found`; err.Error() != want {
-		t.Errorf("remembered error = %q; want %q", err, want)
+	// The compact error, then when it was learnt and for how long it is
+	// remembered (Stringer time in the test's local zone).
+	want := `GetParameter "/missing/x": not found: ParameterNotFound: Parameter /missing/x not found (remembered for 5s, since `
+	if !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), ")") || len(err.Error()) != len(want)+len("15:04:05)") {
+		t.Errorf("remembered error = %q; want %q, a time and \")\"", err, want)
 	}
 }
 
@@ -102,8 +107,8 @@ func TestMillionMissingNamesKeepHeapBounded(t *testing.T) {
 		n = 20_000
 	}
 	f := missingFake()
-	f.calls = nil                                                           // the fake's per-name counter would itself grow without bound
-	c := mustNew(t, f.clients(), WithLogger(slog.New(slog.DiscardHandler))) // a WARN per name otherwise
+	f.calls = nil                                                                                   // the fake's per-name counter would itself grow without bound
+	c := mustNew(t, f.clients(), WithLogger(slog.New(slog.DiscardHandler)), WithNotFoundRate(0, 0)) // the flood is the point
 	ctx := context.Background()
 	heap := func() uint64 {
 		runtime.GC()

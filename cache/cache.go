@@ -7,8 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
+	"github.com/parsec-go/parsec/internal/flight"
 	"github.com/parsec-go/parsec/source"
 )
 
@@ -16,14 +15,15 @@ import (
 // [New], outside the Lambda handler, and share it. It is safe for concurrent
 // use; call [Cache.Close] when done.
 type Cache struct {
-	cfg    config
-	log    *slog.Logger
-	src    source.Clients
-	store  *store // nil when caching is off
-	flight singleflight.Group
-	waits  flightWaits  // who waits on each flight, to cancel a load nobody waits for
-	active atomic.Int64 // loads holding a slot (see WithMaxLoads)
-	stats  counters
+	cfg      config
+	log      *slog.Logger
+	src      source.Clients
+	store    *store               // nil when caching is off
+	flights  flight.Group[*entry] // one shared call per key (load.go)
+	active   atomic.Int64         // loads holding a slot (see WithMaxLoads)
+	notFound notFoundBucket       // not-found answers' rate (ratelimit.go)
+	stats    counters
+	watch    atomic.Pointer[watcher] // change subscribers (watch.go); nil until the first OnChange
 
 	// loads numbers upstream calls as they start and answers as they are
 	// stored (store.put): the last answer to arrive wins.
@@ -49,6 +49,8 @@ func New(src source.Clients, opts ...Option) (*Cache, error) {
 		return nil, err
 	}
 	c := &Cache{cfg: cfg, src: src, log: newLogger(cfg), epoch: time.Now()}
+	c.flights.Now = c.now
+	c.notFound.init(cfg.notFoundRate, cfg.notFoundBurst)
 	if cfg.enabled && cfg.maxEntries > 0 && (cfg.ttl[kindParameter] > 0 || cfg.ttl[kindSecret] > 0) {
 		if c.store, err = newStore(cfg.maxEntries, &c.stats, &c.loads); err != nil {
 			return nil, err
@@ -113,6 +115,10 @@ func (c *Cache) timeout(k kind) time.Duration {
 // time.Time's own comparisons do.
 func (c *Cache) now() int64 { return int64(time.Since(c.epoch)) }
 
+// wall is the wall-clock time of t on the cache's clock, for logs and
+// messages.
+func (c *Cache) wall(t int64) time.Time { return c.epoch.Add(time.Duration(t)) }
+
 // put stores e unless caching of its kind is off, a newer version is
 // stored already, or (expect not nil) the stored entry is no longer expect
 // (see store.put). It returns the entry stored for the key afterwards, or e
@@ -121,18 +127,18 @@ func (c *Cache) put(e, expect *entry) *entry {
 	if !c.caching(e.key.kind) {
 		return e
 	}
-	e.freshNs = int64(e.expires.Sub(c.epoch))
-	e.fetchedNs = int64(e.fetched.Sub(c.epoch))
-	if !e.refreshAt.IsZero() {
-		e.refreshNs = max(int64(e.refreshAt.Sub(c.epoch)), 1)
+	old, watched := c.changeBefore(e)
+	got := c.store.put(e, expect)
+	if watched {
+		c.notifyStored(e, got, old) // see watch.go: the one place changes are seen
 	}
-	return c.store.put(e, expect)
+	return got
 }
 
 // storeValue stores v, fetched at now by the load numbered gen when it
 // started, under k, and returns the entry stored for k afterwards: v's, a
 // newer version's that made put refuse v, or nil.
-func (c *Cache) storeValue(k key, v any, gen uint64, now time.Time) *entry {
+func (c *Cache) storeValue(k key, v value, gen uint64, now int64) *entry {
 	e := &entry{key: k, val: v, started: gen, born: gen}
 	c.stamp(e, now)
 	return c.put(e, nil)

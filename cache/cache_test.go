@@ -371,6 +371,8 @@ func TestRequestValidation(t *testing.T) {
 		{ParameterRequest{}, "name"},
 		{ParameterRequest{Name: "/a\nb"}, "name"},
 		{ParameterRequest{Name: "/a\x7f"}, "name"},
+		{ParameterRequest{Name: "/a\u0085"}, "name"}, // C1 (awsname's text rule)
+		{ParameterRequest{Name: "/a\xff"}, "name"},   // not UTF-8
 		{ParameterRequest{Name: "/" + string(long)}, "name"},
 		{ParameterRequest{Name: "/a", Version: -1}, "version"},
 		{ParameterRequest{Name: "/a", Version: 1, Label: "x"}, "version"},
@@ -411,6 +413,8 @@ func TestRequestValidation(t *testing.T) {
 		{Name: "arn:aws:ssm:us-east-1:123456789012:parameter/a/b", Version: 3},
 		{Name: "/aws/reference/secretsmanager/my+secret=x.y@z-1/a_b", WithDecryption: true, Label: "AWSPREVIOUS"},
 		{Name: "/aws/reference/secretsmanager/s", WithDecryption: true, Label: "2024-stage"},
+		// A reference by ARN has colons but no selector until its eighth field.
+		{Name: "/aws/reference/secretsmanager/arn:aws:secretsmanager:us-east-1:123456789012:secret:s", WithDecryption: true, Label: "AWSPREVIOUS"},
 		{Name: "plain-name"},
 	}
 	for _, p := range ok {

@@ -49,15 +49,7 @@
 // [Parameter] and [Secret] redact their values in String, GoString, Format
 // and LogValue; errors and log records carry names and AWS error codes only.
 //
-// # Layout
-//
-// read.go holds the reads and the hit path; flight.go the shared load;
-// policy.go the failure policy (stale, backoff, not-found, refresh-ahead)
-// with its event trace; store.go the ristretto store and the failure
-// budget; kind.go the one description of each kind of read (parameter,
-// secret, path); batch.go, secretbatch.go and batchrun.go the batch reads;
-// sdk.go the SDK-shaped adapter; typed.go and reference.go the typed
-// values. Package source builds every AWS request and reads every answer.
+// # Concurrency
 //
 // A [Cache] is safe for concurrent use. Call [Cache.Close] when done with it.
 package cache

@@ -78,14 +78,21 @@ func (e *waitError) Error() string {
 
 func (e *waitError) Unwrap() error { return e.err }
 
-// overloadError is what a read gets when the loads are at their bound. It
-// matches [ErrOverloaded] and is transient for source.IsTransient.
+// overloadError is what a read gets when the loads are at their bound, or
+// when a name with nothing in memory is asked while not-found answers are
+// over their rate. It matches [ErrOverloaded] and is transient for
+// source.IsTransient. No upstream call was made.
 type overloadError struct {
 	op, name string
 	limit    int
+	notFound bool // the not-found rate, not the loads in progress
 }
 
 func (e *overloadError) Error() string {
+	if e.notFound {
+		return fmt.Sprintf("%s %q: not loaded: not-found answers are over their limit of %d per second (a flood of missing names); retry later",
+			e.op, e.name, e.limit)
+	}
 	return fmt.Sprintf("%s %q: %v (limit %d); retry later", e.op, e.name, ErrOverloaded, e.limit)
 }
 

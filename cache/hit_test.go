@@ -3,7 +3,6 @@ package cache
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -44,7 +43,7 @@ func TestHashCollisionIsAMiss(t *testing.T) {
 	b := ParameterRequest{Name: "/b", WithDecryption: true}
 	ak := a.key()
 	e := &entry{key: b.key(), val: newParameter(&ssmtypes.Parameter{Name: aws.String("/b"), Value: aws.String("value of /b")})}
-	c.stamp(e, time.Now())
+	c.stamp(e, c.now())
 	c.store.values.Set(hash(c.store.seed, &ak), e, 1) // /b's entry under /a's hash
 	c.store.values.Wait()
 	p, err := c.Parameter(context.Background(), a)

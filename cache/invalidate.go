@@ -2,7 +2,8 @@ package cache
 
 import (
 	"hash/maphash"
-	"strings"
+
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // Invalidation by name. A parameter or a secret is cached under many keys
@@ -17,8 +18,8 @@ import (
 //
 // Two names may share a slot; invalidating one then also reloads the other
 // once: a spurious reload, never a stale read. The canonical names are
-// chosen the same way: forms of one name always meet in one slot, and a few
-// other names may too.
+// awsname's (the grammar source routing reads names with): forms of one
+// name always meet in one slot, and a few other names may too.
 //
 // Bound: the table is invalSlots words (32 KiB) per cache, whatever the
 // number of names. Invalid entries are invisible to every read and are
@@ -41,14 +42,16 @@ const maxAncestors = 16
 func slotOf(seed maphash.Seed, k *key) uint16 {
 	switch k.kind {
 	case kindSecret:
-		return slot(seed, groupSecret, canonicalSecret(k.name))
+		return slot(seed, groupSecret, awsname.CanonicalSecret(k.name))
 	case kindPath:
-		return slot(seed, groupPath, canonicalPath(k.name))
+		return slot(seed, groupPath, awsname.CanonicalPath(k.name))
 	}
-	if id, ok := strings.CutPrefix(k.name, referencePrefix); ok {
-		return slot(seed, groupSecret, canonicalSecret(stripSelector(id)))
+	form, secret := awsname.CanonicalParameter(k.name)
+	group := groupParameter
+	if secret {
+		group = groupSecret
 	}
-	return slot(seed, groupParameter, canonicalParameter(k.name))
+	return slot(seed, group, form)
 }
 
 func slot(seed maphash.Seed, group byte, name string) uint16 {
@@ -57,73 +60,6 @@ func slot(seed maphash.Seed, group byte, name string) uint16 {
 	h.WriteByte(group)
 	h.WriteString(name)
 	return uint16(h.Sum64() % invalSlots)
-}
-
-// canonicalParameter is the form of a parameter name, plain or ARN, with or
-// without a selector, that every form of it shares: the name with a leading
-// "/" and no selector ("arn:aws:ssm:r:a:parameter/app/db:3" and "/app/db"
-// give "/app/db"; "db" gives "/db", as does "/db": they share a slot).
-func canonicalParameter(name string) string {
-	if strings.HasPrefix(name, "arn:") {
-		if i := strings.Index(name, ":parameter/"); i >= 0 {
-			name = name[i+len(":parameter"):]
-		}
-	}
-	name = stripSelector(name)
-	if !strings.HasPrefix(name, "/") {
-		name = "/" + name
-	}
-	return name
-}
-
-// stripSelector drops a trailing ":version" or ":label" from a parameter
-// name that is not an ARN (names cannot contain colons).
-func stripSelector(name string) string {
-	if strings.HasPrefix(name, "arn:") {
-		return name
-	}
-	if i := strings.IndexByte(name, ':'); i >= 0 {
-		return name[:i]
-	}
-	return name
-}
-
-// canonicalSecret is the form of a secret id every form of it shares: the
-// name, for an ARN the part after "secret:" without the six-character suffix
-// Secrets Manager appends ("arn:…:secret:db-AbCdEf" gives "db"). A partial
-// ARN or a name that itself ends in "-" and six letters or digits loses
-// those too; invalidateSecret stamps both forms, so that it still meets.
-func canonicalSecret(id string) string {
-	if strings.HasPrefix(id, "arn:") {
-		if i := strings.Index(id, ":secret:"); i >= 0 {
-			return stripSuffix(id[i+len(":secret:"):])
-		}
-	}
-	return id
-}
-
-// stripSuffix drops a trailing "-" and six ASCII letters or digits, the
-// suffix of a secret's full ARN.
-func stripSuffix(s string) string {
-	n := len(s)
-	if n < 8 || s[n-7] != '-' {
-		return s
-	}
-	for i := n - 6; i < n; i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			return s
-		}
-	}
-	return s[:n-7]
-}
-
-// canonicalPath is a path without a trailing "/" ("/" itself stays).
-func canonicalPath(p string) string {
-	for len(p) > 1 && strings.HasSuffix(p, "/") {
-		p = p[:len(p)-1]
-	}
-	return p
 }
 
 // stamp marks the slots of names invalid for every entry fetched before now.
@@ -147,16 +83,16 @@ func (s *store) valid(e *entry) bool { return s.inval[e.slot].Load() <= e.born }
 // path above it. A name under /aws/reference/secretsmanager/ invalidates
 // that secret.
 func (s *store) invalidateParameter(name string) {
-	if id, ok := strings.CutPrefix(name, referencePrefix); ok {
-		s.invalidateSecret(stripSelector(id))
+	p, secret := awsname.CanonicalParameter(name)
+	if secret {
+		s.stamp(groupSecret, p)
 		return
 	}
-	p := canonicalParameter(name)
 	s.stamp(groupParameter, p)
 	paths := make([]string, 0, maxAncestors)
 	for i := len(p) - 1; i >= 0 && len(paths) < maxAncestors; i-- {
 		if p[i] == '/' {
-			paths = append(paths, canonicalPath(p[:max(i, 1)]))
+			paths = append(paths, awsname.CanonicalPath(p[:max(i, 1)]))
 		}
 	}
 	s.stamp(groupPath, paths...)
@@ -164,8 +100,7 @@ func (s *store) invalidateParameter(name string) {
 
 // invalidateSecret invalidates every cached form of the secret id: each
 // version id and stage, its name and ARNs, and its reads through
-// /aws/reference/secretsmanager/.
+// /aws/reference/secretsmanager/. They all share one canonical form.
 func (s *store) invalidateSecret(id string) {
-	c := canonicalSecret(id)
-	s.stamp(groupSecret, c, stripSuffix(c))
+	s.stamp(groupSecret, awsname.CanonicalSecret(id))
 }

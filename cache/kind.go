@@ -6,7 +6,6 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/parsec-go/parsec/source"
 )
@@ -26,12 +25,14 @@ const (
 type kindSpec struct {
 	name string // for logs: "parameter", "secret", "path"
 	op   string // the upstream operation, for errors and logs
-	// fetch makes the upstream call for k and returns the value to cache:
-	// a Parameter, a Secret or a []Parameter.
-	fetch func(ctx context.Context, src source.Clients, k key) (any, error)
-	// stored, if set, runs after a fetched value is stored (a path's
-	// parameters are stored under their single-read keys too).
-	stored func(c *Cache, k key, v any, gen uint64, now time.Time)
+	// fetch makes the upstream call for k and returns the value to cache.
+	// prev is the value in memory for k, if any (nil otherwise), for a
+	// fetch that can revalidate instead of reading the value again.
+	fetch func(ctx context.Context, src source.Clients, k key, prev value) (value, error)
+	// stored, if set, runs right before a fetched value is stored (a path's
+	// parameters are stored under their single-read keys first, so that a
+	// caller given the listing never reads an older parameter after it).
+	stored func(c *Cache, k key, v value, gen uint64, now int64)
 }
 
 var kinds = [numKinds]kindSpec{
@@ -40,38 +41,40 @@ var kinds = [numKinds]kindSpec{
 	kindPath:      {name: "path", op: "GetParametersByPath", fetch: fetchPath, stored: storePathItems},
 }
 
-// olderOf[k] reports whether value a is an older version than value b of
-// the same key of kind k: a parameter's lower Version, a secret version
-// created earlier, a listing holding a lower Version of one of b's
-// parameters. An answer whose load started before b arrived and that is
-// older never replaces b (see store.put). It is kept beside kinds rather
-// than in kindSpec because the store, which kinds' stored functions reach,
-// reads it (Go forbids the initialisation cycle).
-var olderOf = [numKinds]func(a, b any) bool{
-	kindParameter: olderParameter,
-	kindSecret:    olderSecret,
-	kindPath:      olderPath,
+// value is what an entry holds: a Parameter, a Secret or a listing. Each
+// carries its own ordering rule: older reports whether it is an older
+// version than b, a value of the same key. An answer whose load started
+// before b arrived and that is older never replaces b (see store.put).
+type value interface {
+	older(b value) bool
 }
 
-func olderParameter(a, b any) bool { return a.(Parameter).Version < b.(Parameter).Version }
-
-func olderSecret(a, b any) bool {
-	x, y := a.(Secret), b.(Secret)
-	return !x.Created.IsZero() && x.Created.Before(y.Created)
+// older: a lower Version.
+func (p Parameter) older(b value) bool {
+	q, ok := b.(Parameter)
+	return ok && p.Version < q.Version
 }
 
-// olderPath reports whether listing a holds a lower Version of a parameter
-// listing b holds too.
-func olderPath(a, b any) bool {
-	pb := b.([]Parameter)
-	if len(pb) == 0 {
+// older: a version created earlier.
+func (s Secret) older(b value) bool {
+	t, ok := b.(Secret)
+	return ok && !s.Created.IsZero() && s.Created.Before(t.Created)
+}
+
+// listing is a path's parameters, in SSM's order.
+type listing []Parameter
+
+// older: the listing holds a lower Version of a parameter b holds too.
+func (l listing) older(b value) bool {
+	pb, ok := b.(listing)
+	if !ok || len(pb) == 0 {
 		return false
 	}
 	vb := make(map[string]int64, len(pb))
 	for _, p := range pb {
 		vb[p.Name] = p.Version
 	}
-	for _, p := range a.([]Parameter) {
+	for _, p := range l {
 		if v, ok := vb[p.Name]; ok && p.Version < v {
 			return true
 		}
@@ -81,7 +84,7 @@ func olderPath(a, b any) bool {
 
 func (k kind) spec() *kindSpec { return &kinds[k] }
 
-func fetchParameter(ctx context.Context, src source.Clients, k key) (any, error) {
+func fetchParameter(ctx context.Context, src source.Clients, k key, _ value) (value, error) {
 	p, err := src.ReadParameter(ctx, upstreamName(k.name, k.version, k.label), k.decrypt)
 	if err != nil {
 		return nil, err
@@ -89,7 +92,7 @@ func fetchParameter(ctx context.Context, src source.Clients, k key) (any, error)
 	return newParameter(p), nil
 }
 
-func fetchSecret(ctx context.Context, src source.Clients, k key) (any, error) {
+func fetchSecret(ctx context.Context, src source.Clients, k key, _ value) (value, error) {
 	s, err := src.ReadSecret(ctx, k.name, k.versionID, k.stage)
 	if err != nil {
 		return nil, err
@@ -97,12 +100,12 @@ func fetchSecret(ctx context.Context, src source.Clients, k key) (any, error) {
 	return newSecret(s), nil
 }
 
-func fetchPath(ctx context.Context, src source.Clients, k key) (any, error) {
+func fetchPath(ctx context.Context, src source.Clients, k key, _ value) (value, error) {
 	raw, err := src.ReadPath(ctx, k.name, k.recursive, k.decrypt)
 	if err != nil {
 		return nil, err
 	}
-	params := make([]Parameter, len(raw))
+	params := make(listing, len(raw))
 	for i := range raw {
 		params[i] = newParameter(&raw[i])
 	}
@@ -111,8 +114,9 @@ func fetchPath(ctx context.Context, src source.Clients, k key) (any, error) {
 
 // storePathItems stores each parameter of a path under the key a single
 // read of its name with the same WithDecryption uses, so those reads hit.
-func storePathItems(c *Cache, k key, v any, gen uint64, now time.Time) {
-	for _, p := range v.([]Parameter) {
+func storePathItems(c *Cache, k key, v value, gen uint64, now int64) {
+	l, _ := v.(listing)
+	for _, p := range l {
 		c.storeValue(ParameterRequest{Name: p.Name, WithDecryption: k.decrypt}.key(), p, gen, now)
 	}
 }

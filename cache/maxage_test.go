@@ -179,22 +179,27 @@ func TestMaxAgeNegativeRejected(t *testing.T) {
 	}
 }
 
-// TestMaxAgeAsksAgainAfterALooserFlight: a read with MaxAge that joins a
-// flight whose leader accepted the value in memory (a looser bound) gets
-// an answer older than it asked for; it asks once more and leads a flight
-// that fetches.
-func TestMaxAgeAsksAgainAfterALooserFlight(t *testing.T) {
+// TestMaxAgeTightensALooserFlight: a read with MaxAge that joins a call
+// whose leader would accept the value in memory (a looser bound) before
+// the leader looks at the store tightens the call's bound, so the call
+// fetches and the read gets a value as young as it asked for.
+func TestMaxAgeTightensALooserFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, f, c := agedEntry(t)
 		ctx := context.Background()
 		req := ParameterRequest{Name: "/p", MaxAge: 10 * time.Second}
 		k := req.key()
 		old := c.store.value(&k)
-		// A flight of the key that answers the value in memory, as fill
-		// does for a leader whose bound it meets, held open until the
-		// MaxAge read has joined it.
+		// A call of the key led by a read without MaxAge (whose bound the
+		// value in memory meets), held before it looks at the store until
+		// the MaxAge read has joined it.
 		release := make(chan struct{})
-		led := c.flight.DoChan(c.flightKey(k), func() (any, error) { <-release; return old, nil })
+		leader := c.flights.Join(c.flightKey(k, false), noBound, true, func(call *flightCall) (*entry, error) {
+			<-release
+			return c.fill(call, k, old, false, nil)
+		})
+		defer leader.Leave()
+		led := leader.C()
 		done := make(chan Parameter)
 		go func() {
 			p, err := c.Parameter(ctx, req)

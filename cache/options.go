@@ -26,20 +26,22 @@ const (
 type Option func(*config) error
 
 type config struct {
-	enabled      bool
-	maxEntries   int
-	ttl          [numKinds]time.Duration // by kind; 0: not cached
-	timeout      [numKinds]time.Duration // per upstream call, by kind; 0: the load timeout
-	loadTimeout  time.Duration
-	refreshAhead float64
-	maxStale     time.Duration
-	negativeTTL  time.Duration
-	backoffBase  time.Duration
-	backoffMax   time.Duration
-	staleOn      func(error) bool
-	staleWait    time.Duration
-	maxLoads     int
-	logger       *slog.Logger // nil: slog.Default(), at WARN and above unless the environment says otherwise
+	enabled       bool
+	maxEntries    int
+	ttl           [numKinds]time.Duration // by kind; 0: not cached
+	timeout       [numKinds]time.Duration // per upstream call, by kind; 0: the load timeout
+	loadTimeout   time.Duration
+	refreshAhead  float64
+	maxStale      time.Duration
+	negativeTTL   time.Duration
+	backoffBase   time.Duration
+	backoffMax    time.Duration
+	staleOn       func(error) bool
+	staleWait     time.Duration
+	maxLoads      int
+	notFoundRate  float64
+	notFoundBurst int
+	logger        *slog.Logger // nil: slog.Default(), at WARN and above unless the environment says otherwise
 
 	// From WithEnv: applied before every explicit option, whatever their order.
 	env      []Option
@@ -49,18 +51,20 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		enabled:      true,
-		maxEntries:   DefaultMaxEntries,
-		ttl:          [numKinds]time.Duration{DefaultTTL, DefaultTTL, DefaultTTL},
-		loadTimeout:  DefaultLoadTimeout,
-		refreshAhead: DefaultRefreshAhead,
-		maxStale:     DefaultMaxStale,
-		negativeTTL:  DefaultNegativeTTL,
-		backoffBase:  time.Second,
-		backoffMax:   DefaultBackoffMax,
-		staleOn:      source.IsTransient,
-		staleWait:    DefaultStaleWait,
-		maxLoads:     DefaultMaxLoads,
+		enabled:       true,
+		maxEntries:    DefaultMaxEntries,
+		ttl:           [numKinds]time.Duration{DefaultTTL, DefaultTTL, DefaultTTL},
+		loadTimeout:   DefaultLoadTimeout,
+		refreshAhead:  DefaultRefreshAhead,
+		maxStale:      DefaultMaxStale,
+		negativeTTL:   DefaultNegativeTTL,
+		backoffBase:   time.Second,
+		backoffMax:    DefaultBackoffMax,
+		staleOn:       source.IsTransient,
+		staleWait:     DefaultStaleWait,
+		maxLoads:      DefaultMaxLoads,
+		notFoundRate:  DefaultNotFoundRate,
+		notFoundBurst: DefaultNotFoundBurst,
 	}
 }
 
@@ -279,6 +283,25 @@ func WithMaxLoads(n int) Option {
 			return fmt.Errorf("cache: max loads must be positive, got %d", n)
 		}
 		c.maxLoads = n
+		return nil
+	}
+}
+
+// WithNotFoundRate bounds how fast names that turn out not to exist are
+// asked upstream: each not-found answer takes a token from a bucket that
+// refills at rate per second up to burst (defaults 10 and 20, well under
+// the 40 calls per second an account shares for SSM GetParameter), and
+// while the bucket is empty a read of a name with nothing in memory fails
+// at once with an error matching [ErrOverloaded] that says so, without an
+// upstream call. Values, stale values and remembered failures are served
+// as usual, and names found upstream take no token, so only a flood of
+// missing names is slowed. A zero rate turns the bound off.
+func WithNotFoundRate(rate float64, burst int) Option {
+	return func(c *config) error {
+		if rate < 0 || burst < 0 || rate > 0 && burst < 1 {
+			return fmt.Errorf("cache: not-found rate must not be negative and its burst must be at least 1, got %v and %d", rate, burst)
+		}
+		c.notFoundRate, c.notFoundBurst = rate, burst
 		return nil
 	}
 }

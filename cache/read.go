@@ -5,6 +5,49 @@ import (
 	"time"
 )
 
+// The read protocol, one for every kind: the hit path (fresh), then the
+// miss path (load). Parameter, Secret and ParametersByPath are each one
+// call of read; batch items take the same steps in batch.go.
+
+// request is what read needs of a request type.
+type request interface {
+	ParameterRequest | SecretRequest | PathRequest
+	key() key
+	validate() error
+	forced() bool
+	maxAge() time.Duration
+	id() string
+}
+
+// read answers r: from memory while its entry is fresh, else through its
+// key's shared call. The hit path does one store lookup, one clock read, no
+// allocation, no logging, no lock beyond the store's own.
+func read[V value, R request](c *Cache, ctx context.Context, r R) (V, error) {
+	var zero V
+	k := r.key()
+	var cur *entry
+	if !r.forced() {
+		e, st := c.fresh(&k, r.maxAge())
+		switch st {
+		case stateFresh, stateRefreshDue:
+			v, _ := e.val.(V)
+			return v, nil
+		case stateRemembered:
+			return zero, e.err
+		}
+		cur = e
+	}
+	if err := r.validate(); err != nil {
+		return zero, err
+	}
+	e, err := c.load(ctx, k, cur, r.forced(), r.maxAge())
+	if err != nil {
+		return zero, err
+	}
+	v, _ := e.val.(V)
+	return v, nil
+}
+
 // Parameter returns the parameter req names: from memory while its entry is
 // fresh, else from SSM through one shared call. The error is a
 // [*RequestError] for a request that is invalid, an error matching ctx's
@@ -12,73 +55,29 @@ import (
 // [ErrClosed], or an upstream error matching one of the kinds
 // ([ErrNotFound], …).
 func (c *Cache) Parameter(ctx context.Context, req ParameterRequest) (Parameter, error) {
-	k := req.key()
-	if !req.Refresh {
-		if e := c.fresh(&k, req.MaxAge); e != nil {
-			if e.err != nil {
-				return Parameter{}, e.err
-			}
-			return e.val.(Parameter), nil
-		}
-	}
-	if err := req.validate(); err != nil {
-		return Parameter{}, err
-	}
-	e, err := c.load(ctx, k, req.Refresh, req.MaxAge)
-	if err != nil {
-		return Parameter{}, err
-	}
-	return e.val.(Parameter), nil
+	return read[Parameter](c, ctx, req)
 }
 
 // Secret returns the secret version req names: from memory while its entry
 // is fresh, else from Secrets Manager through one shared call. Errors are
 // as for [Cache.Parameter].
 func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
-	k := req.key()
-	if !req.Refresh {
-		if e := c.fresh(&k, req.MaxAge); e != nil {
-			if e.err != nil {
-				return Secret{}, e.err
-			}
-			return e.val.(Secret), nil
-		}
-	}
-	if err := req.validate(); err != nil {
-		return Secret{}, err
-	}
-	e, err := c.load(ctx, k, req.Refresh, req.MaxAge)
-	if err != nil {
-		return Secret{}, err
-	}
-	return e.val.(Secret), nil
+	return read[Secret](c, ctx, req)
 }
 
 // ParametersByPath returns every parameter under req.Path, in SSM's order,
 // read with GetParametersByPath page by page through one shared call per
 // path. The listing is cached like a single read (same TTL, refresh-ahead,
 // stale-on-error), and each parameter is also stored under the key of a
-// single read of its name with the same WithDecryption; a newer version
-// stored there since is returned in the listing's place. The returned
-// slice is the caller's own.
+// single read of its name with the same WithDecryption, before the listing
+// is; a newer version stored there since is returned in the listing's
+// place. The returned slice is the caller's own.
 func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parameter, error) {
-	k := req.key()
-	if !req.Refresh {
-		if e := c.fresh(&k, req.MaxAge); e != nil {
-			if e.err != nil {
-				return nil, e.err
-			}
-			return c.newestItems(req, e.val.([]Parameter)), nil
-		}
-	}
-	if err := req.validate(); err != nil {
-		return nil, err
-	}
-	e, err := c.load(ctx, k, req.Refresh, req.MaxAge)
+	l, err := read[listing](c, ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return c.newestItems(req, e.val.([]Parameter)), nil
+	return c.newestItems(req, l), nil
 }
 
 // newestItems returns a copy of a path's listing in which each parameter
@@ -87,12 +86,12 @@ func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parame
 // or forced read may have stored a newer version of one of its parameters
 // since; a caller who was given that version must not get an older one
 // from the listing.
-func (c *Cache) newestItems(req PathRequest, list []Parameter) []Parameter {
-	out := cloneSlice(list)
+func (c *Cache) newestItems(req PathRequest, list listing) []Parameter {
+	out := cloneSlice([]Parameter(list))
 	for i, p := range out {
 		k := ParameterRequest{Name: p.Name, WithDecryption: req.WithDecryption}.key()
 		if e := c.store.value(&k); e != nil {
-			if q := e.val.(Parameter); q.Version > p.Version {
+			if q, ok := e.val.(Parameter); ok && q.Version > p.Version {
 				out[i] = q
 			}
 		}
@@ -100,14 +99,13 @@ func (c *Cache) newestItems(req PathRequest, list []Parameter) []Parameter {
 	return out
 }
 
-// fresh returns the fresh entry for k, a value or a remembered failure, or
-// nil; with maxAge positive, only one fetched less than maxAge ago (a
-// negative maxAge is a miss, for the read to reject). This is the hit path:
-// one store lookup, one clock read, no allocation, no logging, no lock
-// beyond the store's own.
-func (c *Cache) fresh(k *key, maxAge time.Duration) *entry {
+// fresh is the hit path: what is stored for k, a value or a remembered
+// failure (nil: nothing), and its state for a read with maxAge (a negative
+// maxAge is a miss, for the read to reject). A value whose refresh is due
+// starts one background reload.
+func (c *Cache) fresh(k *key, maxAge time.Duration) (*entry, freshness) {
 	if c.store == nil || maxAge < 0 {
-		return nil
+		return nil, stateExpired
 	}
 	// store.value, by hand: the call is not inlined, and this is the
 	// path a hit takes.
@@ -116,28 +114,40 @@ func (c *Cache) fresh(k *key, maxAge time.Duration) *entry {
 		return c.rememberedFailure(k, maxAge)
 	}
 	now := c.now()
-	if now >= e.freshNs || maxAge > 0 && now-e.fetchedNs >= int64(maxAge) {
-		return nil
+	st := c.state(e, now, bound(now, maxAge))
+	switch st {
+	case stateFresh:
+		c.stats.hit()
+	case stateRefreshDue:
+		c.stats.hit()
+		if e.refreshing.CompareAndSwap(false, true) {
+			c.refreshAhead(e)
+		}
 	}
-	c.stats.hit()
-	if e.refreshNs != 0 && now >= e.refreshNs && e.refreshing.CompareAndSwap(false, true) {
-		c.refreshAhead(e)
-	}
-	return e
+	return e, st
 }
 
-// rememberedFailure returns the remembered not-found or backoff error for
-// k while it lasts, or nil; with maxAge positive, a not-found only if it
-// was learnt less than maxAge ago (a key backing off stays backing off).
-func (c *Cache) rememberedFailure(k *key, maxAge time.Duration) *entry {
+// rememberedFailure returns the remembered failure for k and its state,
+// or nil: nothing remembered.
+func (c *Cache) rememberedFailure(k *key, maxAge time.Duration) (*entry, freshness) {
 	e := c.store.failure(k)
 	if e == nil {
-		return nil
+		return nil, stateExpired
 	}
 	now := c.now()
-	if now >= e.freshNs || maxAge > 0 && e.failures == 0 && now-e.fetchedNs >= int64(maxAge) {
-		return nil
+	st := c.state(e, now, bound(now, maxAge))
+	if st == stateRemembered {
+		c.stats.negativeHits.Add(1)
 	}
-	c.stats.negativeHits.Add(1)
-	return e
+	return e, st
 }
+
+func (r ParameterRequest) forced() bool          { return r.Refresh }
+func (r ParameterRequest) id() string            { return r.Name }
+func (r ParameterRequest) maxAge() time.Duration { return r.MaxAge }
+func (r SecretRequest) forced() bool             { return r.Refresh }
+func (r SecretRequest) id() string               { return r.SecretID }
+func (r SecretRequest) maxAge() time.Duration    { return r.MaxAge }
+func (r PathRequest) forced() bool               { return r.Refresh }
+func (r PathRequest) id() string                 { return r.Path }
+func (r PathRequest) maxAge() time.Duration      { return r.MaxAge }

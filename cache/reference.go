@@ -4,12 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-)
 
-// secretReference marks an SSM name that reads a Secrets Manager secret
-// (the same as request.go's referencePrefix; kept here so that this file
-// stands alone).
-const secretReference = "/aws/reference/secretsmanager/"
+	"github.com/parsec-go/parsec/internal/awsname"
+)
 
 // referenceBytes returns the bytes of a binary secret read through
 // /aws/reference/secretsmanager/: SSM answers such a read with no Value and
@@ -27,32 +24,38 @@ const secretReference = "/aws/reference/secretsmanager/"
 // Value as before. An error names the parameter and what is wrong, never a
 // byte of the value.
 func referenceBytes(name, sourceResult string) (b []byte, ok bool, err error) {
-	if !strings.HasPrefix(name, secretReference) || !strings.Contains(sourceResult, `"secretBinary"`) {
+	if !awsname.IsReference(name) || !strings.Contains(sourceResult, `"secretBinary"`) {
 		return nil, false, nil
-	}
-	fail := func(reason string) ([]byte, bool, error) {
-		return nil, true, &DecodeError{Name: name, Type: "[]byte", Offset: -1, Reason: "SourceResult.secretBinary: " + reason}
 	}
 	var src struct {
 		SecretBinary json.RawMessage `json:"secretBinary"`
 	}
-	if json.Unmarshal([]byte(sourceResult), &src) != nil {
-		return fail("SourceResult is not JSON")
+	reason := "SourceResult is not JSON"
+	if json.Unmarshal([]byte(sourceResult), &src) == nil {
+		raw := src.SecretBinary
+		if len(raw) == 0 || string(raw) == "null" {
+			return nil, false, nil
+		}
+		if b, reason = secretBinary(raw); reason == "" {
+			return b, true, nil
+		}
 	}
-	raw := src.SecretBinary
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, false, nil
-	}
+	return nil, true, &DecodeError{Name: name, Type: "[]byte", Offset: -1, Reason: "SourceResult.secretBinary: " + reason}
+}
+
+// secretBinary decodes a "secretBinary" that is not null: a base64 string
+// or a ByteBuffer object. reason is "" on success, else what is wrong.
+func secretBinary(raw json.RawMessage) (b []byte, reason string) {
 	if raw[0] == '"' {
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
-			return fail("not a JSON string")
+			return nil, "not a JSON string"
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
-			return fail("not standard base64")
+			return nil, "not standard base64"
 		}
-		return b, true, nil
+		return b, ""
 	}
 	var buf struct {
 		HB       []int `json:"hb"`
@@ -61,21 +64,21 @@ func referenceBytes(name, sourceResult string) (b []byte, ok bool, err error) {
 		Limit    *int  `json:"limit"`
 	}
 	if json.Unmarshal(raw, &buf) != nil {
-		return fail("neither a ByteBuffer object nor a base64 string")
+		return nil, "neither a ByteBuffer object nor a base64 string"
 	}
 	limit := len(buf.HB) - buf.Offset
 	if buf.Limit != nil {
 		limit = *buf.Limit
 	}
 	if buf.Offset < 0 || buf.Position < 0 || buf.Position > limit || buf.Offset > len(buf.HB) || limit > len(buf.HB)-buf.Offset {
-		return fail("offset, position and limit do not fit hb")
+		return nil, "offset, position and limit do not fit hb"
 	}
 	b = make([]byte, 0, limit-buf.Position)
 	for _, v := range buf.HB[buf.Offset+buf.Position : buf.Offset+limit] {
 		if v < -128 || v > 255 {
-			return fail("hb holds a number that is not a byte")
+			return nil, "hb holds a number that is not a byte"
 		}
 		b = append(b, byte(v))
 	}
-	return b, true, nil
+	return b, ""
 }

@@ -1,9 +1,11 @@
 package cache
 
 import (
+	"errors"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // AWS's documented limits that a read is checked against before any
@@ -14,7 +16,6 @@ const (
 	maxStageLen     = 256  // Secrets Manager staging labels
 	minVersionIDLen = 32   // Secrets Manager VersionId
 	maxVersionIDLen = 64
-	referencePrefix = "/aws/reference/secretsmanager/"
 )
 
 // ParameterRequest names one parameter read. The zero values of the
@@ -108,17 +109,6 @@ func upstreamName(name string, version int64, label string) string {
 	return name
 }
 
-// hasSelector reports whether name already ends in an SSM selector. In an
-// ARN the selector follows the parameter's name after "parameter/"; in a
-// plain name any colon starts one (names cannot contain colons).
-func hasSelector(name string) bool {
-	if strings.HasPrefix(name, "arn:") {
-		i := strings.Index(name, ":parameter/")
-		return i >= 0 && strings.IndexByte(name[i+len(":parameter/"):], ':') >= 0
-	}
-	return strings.IndexByte(name, ':') >= 0
-}
-
 func (r ParameterRequest) validate() error {
 	if err := checkName("name", r.Name, maxNameLen); err != nil {
 		return err
@@ -132,12 +122,12 @@ func (r ParameterRequest) validate() error {
 	if r.Version > 0 && r.Label != "" {
 		return &RequestError{Field: "version", Rule: "cannot be combined with label: give one selector"}
 	}
-	if (r.Version > 0 || r.Label != "") && hasSelector(r.Name) {
+	if _, _, has := awsname.SplitSelector(r.Name); has && (r.Version > 0 || r.Label != "") {
 		return &RequestError{Field: "name", Rule: "already ends in a selector (:version or :label); do not also give version or label"}
 	}
 	if r.Label != "" {
 		max := maxLabelLen
-		if strings.HasPrefix(r.Name, referencePrefix) {
+		if awsname.IsReference(r.Name) {
 			max = maxStageLen // the label is a Secrets Manager version stage
 		} else if c := r.Label[0]; c >= '0' && c <= '9' {
 			return &RequestError{Field: "label", Rule: "must not start with a digit (SSM reads that as a version)"}
@@ -181,7 +171,8 @@ func checkMaxAge(d time.Duration) error {
 }
 
 // checkName applies the rules every identifier shares: not empty, at most
-// max bytes, no control characters.
+// max bytes, and text by awsname's rule (valid UTF-8 without C0, DEL or C1
+// control characters).
 func checkName(field, v string, max int) error {
 	if v == "" {
 		return &RequestError{Field: field, Rule: "must not be empty"}
@@ -189,10 +180,12 @@ func checkName(field, v string, max int) error {
 	if len(v) > max {
 		return &RequestError{Field: field, Rule: "must be at most " + strconv.Itoa(max) + " characters, got " + strconv.Itoa(len(v))}
 	}
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x20 || c == 0x7f {
-			return &RequestError{Field: field, Rule: "must not contain control characters (byte " + strconv.Itoa(int(c)) + " at offset " + strconv.Itoa(i) + ")"}
+	if err := awsname.CheckText(v); err != nil {
+		var te *awsname.TextError
+		if errors.As(err, &te) && te.Invalid {
+			return &RequestError{Field: field, Rule: "must be valid UTF-8 (" + err.Error() + ")"}
 		}
+		return &RequestError{Field: field, Rule: "must not contain control characters (" + err.Error() + ")"}
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/dgraph-io/ristretto/v2"
 )
@@ -13,15 +12,19 @@ import (
 // entry is one cached answer: a value, or a remembered failure. Entries are
 // immutable once stored except for the atomics and decoded; a change stores
 // a new entry.
+//
+// Its times are on the cache's one clock, nanoseconds since Cache.epoch
+// read from the monotonic clock (see Cache.now); what they mean for a read
+// is decided in one place, Cache.state (policy.go).
 type entry struct {
 	key key
-	val any   // a Parameter, a Secret or a []Parameter, by key.kind; nil for a failure
+	val value // a Parameter, a Secret or a listing, by key.kind; nil for a failure
 	err error // a remembered not-found or backoff error, compact (see source.Error.Compact)
 	// started numbers the load that produced it when the load started; gen
 	// numbers the answer when it was stored (same counter). Answers are
 	// ordered by arrival: a later answer replaces an earlier one, except
 	// that an answer whose load started before the stored one arrived never
-	// replaces it with an older version (see kindSpec.older).
+	// replaces it with an older version (see value.older).
 	started, gen uint64
 	// born numbers the load that fetched the value (for a failure: that
 	// made the call); a stale copy of a value keeps its born. The entry is
@@ -30,19 +33,12 @@ type entry struct {
 	born uint64
 	slot uint16
 
-	// freshNs and refreshNs are expires and refreshAt on the cache's
-	// monotonic clock (nanoseconds since Cache.epoch; refreshNs 0: never),
-	// set by Cache.put: the hit path compares them with one monotonic
-	// clock read instead of time.Now's two. fetchedNs is fetched on that
-	// clock, for MaxAge.
-	freshNs, refreshNs, fetchedNs int64
-
-	fetched    time.Time
-	refreshAt  time.Time // a read after this starts a background reload; zero: never
-	expires    time.Time // fresh until
-	staleUntil time.Time // may be served after a failed reload until; the hard expiry
-	retryAt    time.Time // after a transient failure: no upstream call before this
-	failures   int       // consecutive transient failures
+	fetched  int64 // when the value arrived (a failure: when it was learnt)
+	fresh    int64 // served from memory until; a failure: remembered until
+	refresh  int64 // a read after this starts a background reload; 0: never
+	stale    int64 // may be served after a failed reload until: the hard expiry
+	retry    int64 // after a transient failure: no upstream call before this; 0: none
+	failures int   // consecutive transient failures
 
 	refreshing atomic.Bool // a background reload has started
 	decoded    sync.Map    // reflect.Type → decoded value, for the typed reads
@@ -69,7 +65,7 @@ type store struct {
 
 	mu       sync.Mutex // serialises writes, so that each decides on the state the previous one left; protects closed
 	closed   bool
-	held     atomic.Int64 // entries in both caches
+	count    atomic.Int64 // entries in both caches
 	clearing atomic.Bool  // Clear reports every entry it drops as evicted: do not count those
 
 	inval [invalSlots]atomic.Uint64 // the last invalidation of each slot (see invalidate.go)
@@ -100,11 +96,11 @@ func (s *store) newCache(n int) (*ristretto.Cache[uint64, *entry], error) {
 		IgnoreInternalCost: true,
 		// Both run on ristretto's goroutine while a write waits for it
 		// (see put), so the counts are current when put returns.
-		OnReject: func(*ristretto.Item[*entry]) { s.stats.rejected.Add(1); s.held.Add(-1) },
+		OnReject: func(*ristretto.Item[*entry]) { s.stats.rejected.Add(1); s.count.Add(-1) },
 		OnEvict: func(*ristretto.Item[*entry]) {
 			if !s.clearing.Load() {
 				s.stats.evictions.Add(1)
-				s.held.Add(-1)
+				s.count.Add(-1)
 			}
 		},
 	})
@@ -174,13 +170,7 @@ func (s *store) put(e, expect *entry) *entry {
 	// ristretto's admission sketch.
 	v, _ := s.values.Get(h)
 	f, _ := s.failures.Get(h)
-	cur := v
-	if cur == nil || cur.key != e.key {
-		cur = f
-	}
-	if cur != nil && (cur.key != e.key || !s.valid(cur)) {
-		cur = nil
-	}
+	cur := s.held(e.key, v, f)
 	e.slot = slotOf(s.seed, &e.key)
 	if !s.valid(e) {
 		return e
@@ -189,39 +179,61 @@ func (s *store) put(e, expect *entry) *entry {
 		return cur
 	}
 	e.gen = s.seq.Add(1)
+	if !s.set(h, e, v, f) {
+		return cur
+	}
+	return e
+}
+
+// held is the valid entry for k among v and f, what the two caches hold
+// under k's hash (either may hold another key's entry: a collision).
+func (s *store) held(k key, v, f *entry) *entry {
+	for _, e := range [2]*entry{v, f} {
+		if e != nil && e.key == k && s.valid(e) {
+			return e
+		}
+	}
+	return nil
+}
+
+// set stores e under h in the cache of its sort (values or failures),
+// removes what the other one held for its key, and waits for the write;
+// v and f are what the caches held under h. s.mu is held. It reports false
+// when ristretto's buffer refused the write.
+func (s *store) set(h uint64, e, v, f *entry) bool {
 	into, other, old, otherOld := s.values, s.failures, v, f
 	if e.err != nil {
 		into, other, old, otherOld = s.failures, s.values, f, v
 	}
 	if otherOld != nil && otherOld.key == e.key {
 		other.Del(h)
-		s.held.Add(-1)
+		s.count.Add(-1)
 	}
 	if old == nil {
-		s.held.Add(1) // a new key; one that replaces a colliding key's entry does not change the count
+		s.count.Add(1) // a new key; one that replaces a colliding key's entry does not change the count
 	}
 	if !into.Set(h, e, 1) {
 		s.stats.dropped.Add(1)
 		if old == nil {
-			s.held.Add(-1)
+			s.count.Add(-1)
 		}
-		return cur
+		return false
 	}
 	into.Wait()
-	return e
+	return true
 }
 
 // older reports whether e holds an older version of the value than cur:
-// both values, and the kind can tell (see olderOf).
+// both values, and the value can tell (see value.older).
 func older(e, cur *entry) bool {
 	if e.err != nil || cur.err != nil {
 		return false
 	}
-	o := olderOf[e.key.kind]
-	return o != nil && o(e.val, cur.val)
+	return e.val.older(cur.val)
 }
 
-// clear removes every entry.
+// clear removes every entry and invalidates every slot, so that no load in
+// flight stores what it fetched and no read after clear joins one.
 func (s *store) clear() {
 	if s == nil {
 		return
@@ -231,11 +243,17 @@ func (s *store) clear() {
 	if s.closed {
 		return
 	}
+	// Fence the loads in flight, as an invalidation by name does: what
+	// they fetched was asked before the clear and is not stored.
+	n := s.seq.Add(1)
+	for i := range s.inval {
+		s.inval[i].Store(n)
+	}
 	s.clearing.Store(true)
 	s.values.Clear()
 	s.failures.Clear()
 	s.clearing.Store(false)
-	s.held.Store(0)
+	s.count.Store(0)
 }
 
 // entries is the number of entries held, values and failures.
@@ -243,7 +261,7 @@ func (s *store) entries() int {
 	if s == nil {
 		return 0
 	}
-	return int(s.held.Load())
+	return int(s.count.Load())
 }
 
 // close releases both caches. Writes after close do nothing. The caller

@@ -96,7 +96,7 @@ func decodeCached[T any](c *Cache, k key, name, value string) (T, error) {
 		return zero, decodeErr(name, t, err)
 	}
 	// Keep it only if the entry still holds the value just decoded.
-	if e != nil && valueOf(e) == value {
+	if e != nil && stringOf(e) == value {
 		e.decoded.Store(t, v)
 	}
 	return v, nil
@@ -184,8 +184,8 @@ func hasReferences(t reflect.Type, depth int) bool {
 	return false
 }
 
-// valueOf is the string value an entry holds, for a parameter or a secret.
-func valueOf(e *entry) string {
+// stringOf is the string value an entry holds, for a parameter or a secret.
+func stringOf(e *entry) string {
 	switch v := e.val.(type) {
 	case Parameter:
 		return v.Value()

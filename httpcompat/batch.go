@@ -10,6 +10,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // routeBatch is parsec's addition to the extension's API: several
@@ -61,7 +62,7 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 	}
 	reqs := make([]cache.ParameterRequest, len(names))
 	for i, n := range names {
-		if strings.HasPrefix(n, referencePrefix) && !withDecryption {
+		if strings.HasPrefix(n, awsname.ReferencePrefix) && !withDecryption {
 			return nil, errReferenceNeedsDecryption
 		}
 		reqs[i] = cache.ParameterRequest{Name: n, WithDecryption: withDecryption, MaxAge: maxAge}

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // Rules for query values, shared by every route. They are what the 400
@@ -30,9 +31,6 @@ const (
 	maxAgeLimit   = 365 * 24 * 60 * 60
 )
 
-// referencePrefix marks an SSM name that reads a Secrets Manager secret.
-const referencePrefix = "/aws/reference/secretsmanager/"
-
 // param is one decoded query parameter, in the order it came.
 type param struct {
 	key, value string
@@ -55,7 +53,7 @@ type requestError struct {
 // (the extension then answers its 400 text): answered locally, without an
 // upstream call.
 var errReferenceNeedsDecryption = &requestError{field: "withDecryption",
-	rule: "must be true to read a Secrets Manager secret through " + referencePrefix, upstream: true}
+	rule: "must be true to read a Secrets Manager secret through " + awsname.ReferencePrefix, upstream: true}
 
 func (e *requestError) Error() string { return e.field + ": " + e.rule }
 
@@ -132,16 +130,15 @@ func unhex(c byte) byte {
 	return c - '0'
 }
 
-// checkText rejects invalid UTF-8 and control characters, which no AWS name
-// may hold and which would garble a JSON error body or a log line.
+// checkText rejects invalid UTF-8 and control characters (awsname's text
+// rule), which no AWS name may hold and which would garble a JSON error
+// body or a log line. Invalid UTF-8 anywhere is reported first.
 func checkText(field, v string) error {
 	if !utf8.ValidString(v) {
 		return &requestError{field: field, rule: ruleUTF8}
 	}
-	for _, r := range v {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return &requestError{field: field, rule: ruleControl}
-		}
+	if awsname.CheckText(v) != nil {
+		return &requestError{field: field, rule: ruleControl}
 	}
 	return nil
 }
@@ -267,7 +264,7 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 	if req.MaxAge, err = q.maxAge(); err != nil {
 		return req, err
 	}
-	if strings.HasPrefix(req.Name, referencePrefix) && !req.WithDecryption {
+	if awsname.IsReference(req.Name) && !req.WithDecryption {
 		return req, errReferenceNeedsDecryption
 	}
 	version, vi := q.get("version")
@@ -284,7 +281,7 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 		switch {
 		case ok:
 			req.Version = n
-		case strings.HasPrefix(req.Name, referencePrefix):
+		case awsname.IsReference(req.Name):
 			req.Name += ":" + version // a secret's version id
 		default:
 			// The extension sends it to SSM, which refuses it: answer as

@@ -21,21 +21,16 @@ var snippetImports = []string{
 	"github.com/parsec-go/parsec/sdkcache", "github.com/parsec-go/parsec/httpcompat",
 }
 
-// readmeSnippets returns the Go blocks of the README's "Migrating to
-// parsec" section that follow a paragraph starting with "After".
+// readmeSnippets returns the Go blocks of docs/migrating.md (the README's
+// former "Migrating to parsec" section) that follow a paragraph starting
+// with "After".
 func readmeSnippets(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	b, err := os.ReadFile(filepath.Join("..", "docs", "migrating.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sec, ok := strings.Cut(string(b), "\n## Migrating to parsec\n")
-	if !ok {
-		t.Fatal(`README.md has no "## Migrating to parsec" section`)
-	}
-	if i := strings.Index(sec, "\n## "); i >= 0 {
-		sec = sec[:i]
-	}
+	sec := string(b)
 	var blocks []string
 	var cur []string
 	in, after, last, blank := false, false, "", true // last: the first line of the latest paragraph
@@ -59,18 +54,17 @@ func readmeSnippets(t *testing.T) []string {
 	return blocks
 }
 
-// TestREADMEMigrationSnippets compiles each "after" snippet of the README's
-// migration section as the body of a function that has ctx and cfg, with
+// TestMigrationSnippets compiles each "after" snippet of docs/migrating.md as the body of a function that has ctx and cfg, with
 // its own import lines hoisted. Unused variables and imports are the only
 // errors allowed (a snippet shows calls, not what is done with their
 // results).
-func TestREADMEMigrationSnippets(t *testing.T) {
+func TestMigrationSnippets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the snippets")
 	}
 	snippets := readmeSnippets(t)
 	if len(snippets) != 4 {
-		t.Fatalf("found %d after-snippets in the migration section; want 4 (extension, caching library, Powertools, SDK)", len(snippets))
+		t.Fatalf("found %d after-snippets in docs/migrating.md; want 4 (extension, caching library, Powertools, SDK)", len(snippets))
 	}
 	imports := slices.Clone(snippetImports)
 	var bodies strings.Builder

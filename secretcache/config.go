@@ -19,9 +19,11 @@ const (
 // option functions ran; changing it later has no effect.
 type CacheConfig struct {
 	// MaxCacheSize is the maximum number of cached secret versions (a
-	// secret id with a version stage); the least recently used is evicted
-	// beyond it. 0 means DefaultMaxCacheSize; a negative size makes every
-	// read fail with an *InvalidConfigError.
+	// secret id with a version stage). Beyond it the parsec cache's
+	// admission policy (ristretto's TinyLFU) decides what stays, keeping
+	// the secrets read most often, not the most recently used as in
+	// aws-secretsmanager-caching-go. 0 means DefaultMaxCacheSize; a
+	// negative size makes every read fail with an *InvalidConfigError.
 	MaxCacheSize int
 
 	// CacheItemTTL is how long, in nanoseconds, a cached value is served

@@ -37,7 +37,10 @@ var (
 	// not answer in time. Transient: a later call may succeed.
 	ErrUnavailable = errors.New("unavailable")
 	// ErrConfig: the client could not make the call at all because of its
-	// own configuration: no region, no credentials, no endpoint. Not
+	// own configuration: no region, no credentials, no endpoint. Whatever
+	// a credential provider's own call answered (the EC2 metadata
+	// service's 403 on a host without a role, STS refusing a role) is this
+	// kind, never ErrAccessDenied: the service was not asked. Not
 	// transient: nothing changes until the configuration does.
 	ErrConfig = errors.New("client misconfigured")
 	// ErrNoClient: the operation's field of [Clients] is nil.
@@ -201,6 +204,10 @@ func Classify(op, name string, err error) error {
 		return err
 	}
 	e := &Error{Op: op, Name: name, Err: err}
+	if notSent(err) {
+		e.Kind, e.Message = ErrConfig, configText(err)
+		return e
+	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		e.Code, e.Message = api.ErrorCode(), api.ErrorMessage()
@@ -214,7 +221,7 @@ func Classify(op, name string, err error) error {
 	case e.Code != "" || status != 0:
 		e.Kind = kindOf(e.Code, status)
 	case isConfigError(err):
-		e.Kind, e.Message = ErrConfig, causeText(err)
+		e.Kind, e.Message = ErrConfig, configText(err)
 	default:
 		// No answer from the service: connection refused or reset, DNS,
 		// timeout, the per-call deadline, or a custom source's own error.
@@ -223,17 +230,44 @@ func Classify(op, name string, err error) error {
 	return e
 }
 
-// isConfigError reports whether the SDK failed before sending anything
-// because of its configuration. The SDK gives these no type of their own
-// (the endpoint rules and the identity resolver return plain wrapped
-// text), so the two phrases it always uses are matched.
-func isConfigError(err error) bool {
+// notSent reports whether the SDK failed before sending the request
+// because of its configuration, by the errors' types: a missing region, or
+// another SDK operation failing inside the call's own one. The only calls
+// the SDK makes inside an operation are those of the credential chain
+// (EC2 instance metadata, STS, SSO), so whatever status or code such a call
+// got (the metadata service's 403 on a host without a role, STS's
+// AccessDenied for a role that cannot be assumed) is the credentials'
+// failure, not the service's answer: it must not be read as one.
+func notSent(err error) bool {
 	var mr *aws.MissingRegionError
 	if errors.As(err, &mr) {
 		return true
 	}
+	var outer, inner *smithy.OperationError
+	return errors.As(err, &outer) && errors.As(outer.Err, &inner)
+}
+
+// isConfigError reports whether the SDK failed before sending anything
+// because of its configuration, when no type tells (see notSent). The SDK
+// gives these no type of their own (the endpoint rules and the identity
+// resolver return plain wrapped text), so the two phrases it always uses
+// are matched; they are consulted only when the service did not answer.
+func isConfigError(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "failed to resolve service endpoint") || strings.Contains(s, "get identity:")
+}
+
+// configText is what a configuration error says: the whole chain's own
+// words below the operation ("get identity: failed to refresh cached
+// credentials, no EC2 IMDS role found, operation error ec2imds:
+// GetMetadata, http response error StatusCode: 403, …"), not only its
+// innermost network error.
+func configText(err error) string {
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
+	return err.Error()
 }
 
 // causeText is what an error that the service did not answer says, without

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // AWS's limits on the batch and paginated reads.
@@ -93,6 +95,28 @@ func (c Clients) ReadParameters(ctx context.Context, names []string, decrypt boo
 // Selector (moto's) is matched by its bare name or ARN, and by the version
 // number when the selector is one.
 func matchParameters(names []string, params []ssmtypes.Parameter) map[string]*ssmtypes.Parameter {
+	exact := exactKeys(params)
+	found := map[string]*ssmtypes.Parameter{}
+	claimed := map[*ssmtypes.Parameter]bool{}
+	for _, u := range names {
+		if p := exact[u]; p != nil {
+			found[u], claimed[p] = p, true
+		}
+	}
+	for _, u := range names {
+		if found[u] != nil {
+			continue
+		}
+		if p := matchBare(u, params, claimed); p != nil {
+			found[u], claimed[p] = p, true
+		}
+	}
+	return found
+}
+
+// exactKeys indexes an answer's parameters by name+selector and
+// ARN+selector.
+func exactKeys(params []ssmtypes.Parameter) map[string]*ssmtypes.Parameter {
 	exact := map[string]*ssmtypes.Parameter{}
 	for i := range params {
 		p := &params[i]
@@ -105,49 +129,34 @@ func matchParameters(names []string, params []ssmtypes.Parameter) map[string]*ss
 			}
 		}
 	}
-	found := map[string]*ssmtypes.Parameter{}
-	claimed := map[*ssmtypes.Parameter]bool{}
-	for _, u := range names {
-		if p := exact[u]; p != nil {
-			found[u], claimed[p] = p, true
-		}
-	}
-	for _, u := range names {
-		if found[u] != nil {
-			continue
-		}
-		base, sel := SplitSelector(u)
-		for i := range params {
-			p := &params[i]
-			if claimed[p] || (aws.ToString(p.Name) != base && aws.ToString(p.ARN) != base) {
-				continue
-			}
-			if v, err := strconv.ParseInt(sel, 10, 64); err == nil && p.Version != v {
-				continue
-			}
-			found[u], claimed[p] = p, true
-			break
-		}
-	}
-	return found
+	return exact
 }
 
-// SplitSelector splits "name:selector" (or an ARN's) into its parts. In an
-// ARN the selector follows the parameter's name after "parameter/"; in a
-// plain name any colon starts one (names cannot contain colons).
-func SplitSelector(name string) (base, sel string) {
-	from := 0
-	if strings.HasPrefix(name, "arn:") {
-		i := strings.Index(name, ":parameter/")
-		if i < 0 {
-			return name, ""
+// matchBare finds the first unclaimed parameter whose name or ARN is u's
+// base and, when u's selector is a version number, whose version it is.
+func matchBare(u string, params []ssmtypes.Parameter, claimed map[*ssmtypes.Parameter]bool) *ssmtypes.Parameter {
+	base, sel := SplitSelector(u)
+	v, err := strconv.ParseInt(sel, 10, 64)
+	byVersion := err == nil
+	for i := range params {
+		p := &params[i]
+		switch {
+		case claimed[p], aws.ToString(p.Name) != base && aws.ToString(p.ARN) != base, byVersion && p.Version != v:
+			continue
 		}
-		from = i + len(":parameter/")
+		return p
 	}
-	if j := strings.IndexByte(name[from:], ':'); j >= 0 {
-		return name[:from+j], name[from+j+1:]
-	}
-	return name, ""
+	return nil
+}
+
+// SplitSelector splits "name:selector" (or an ARN's, or a reference's)
+// into its parts, by awsname's grammar: in a parameter ARN the selector
+// follows the parameter's name after "parameter/"; in a reference it
+// follows the secret id (a name, or an ARN's seven fields); in a plain name
+// any colon starts one (names cannot contain colons).
+func SplitSelector(name string) (base, sel string) {
+	base, sel, _ = awsname.SplitSelector(name)
+	return base, sel
 }
 
 // ReadPath reads every parameter under path with SSM GetParametersByPath,

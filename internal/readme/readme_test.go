@@ -38,11 +38,13 @@ var imports = map[string]string{
 	"sourcetest":     "github.com/parsec-go/parsec/source/sourcetest",
 	"httpcompat":     "github.com/parsec-go/parsec/httpcompat",
 	"sdkcache":       "github.com/parsec-go/parsec/sdkcache",
+	"resolve":        "github.com/parsec-go/parsec/resolve",
 }
 
-// snippet is one ```go block of the README.
+// snippet is one ```go block of README.md or of a page in docs/.
 type snippet struct {
-	line      int    // README.md's line of the opening fence, 1-based
+	file      string // the Markdown file, relative to the repository's root
+	line      int    // the file's line of the opening fence, 1-based
 	code      string // the block's text
 	given     string // declarations from the go-snippet comment
 	dir       string // dir= from the comment, else ""
@@ -57,11 +59,12 @@ var (
 	importRE   = regexp.MustCompile(`^import\s+("[^"]+")\s*(//.*)?$`)
 )
 
-// snippets returns the README's Go blocks.
-func snippets(readme string) []snippet {
+// snippets returns the Go blocks of readme, the text of the Markdown
+// file named file.
+func snippets(file, readme string) []snippet {
 	var out []snippet
 	for _, m := range fenceRE.FindAllStringSubmatchIndex(readme, -1) {
-		s := snippet{line: strings.Count(readme[:m[6]], "\n"), code: readme[m[6]:m[7]]}
+		s := snippet{file: file, line: strings.Count(readme[:m[6]], "\n"), code: readme[m[6]:m[7]]}
 		if m[2] >= 0 {
 			if d := dirRE.FindStringSubmatch(readme[m[2]:m[3]]); d != nil {
 				s.dir = d[1]
@@ -78,12 +81,12 @@ func snippets(readme string) []snippet {
 	return out
 }
 
-// file turns a snippet into a Go file: its package clause, imports and,
+// goFile turns a snippet into a Go file: its package clause, imports and,
 // for statements, the function around them.
-func (s snippet) file() (string, error) {
-	// A //line directive makes the compiler's positions README.md's.
-	code := fmt.Sprintf("//line README.md:%d\n%s", s.line+1, s.code)
-	if strings.HasPrefix(strings.TrimSpace(stripComments(s.code)), "package ") {
+func (s snippet) goFile() (string, error) {
+	// A //line directive makes the compiler's positions the Markdown file's.
+	code := fmt.Sprintf("//line %s:%d\n%s", s.file, s.line+1, s.code)
+	if s.complete() {
 		return code + "\n", nil
 	}
 	// Single-line import declarations in a fragment move to the top; an
@@ -97,7 +100,7 @@ func (s snippet) file() (string, error) {
 		}
 	}
 	s.code = strings.Join(lines, "\n")
-	code = fmt.Sprintf("//line README.md:%d\n%s", s.line+1, s.code)
+	code = fmt.Sprintf("//line %s:%d\n%s", s.file, s.line+1, s.code)
 	fset := token.NewFileSet()
 	src := "package main\n\n" + s.given + "\n" + code + "\n"
 	f, err := parser.ParseFile(fset, "snippet.go", src, 0)
@@ -133,6 +136,12 @@ func (s snippet) file() (string, error) {
 		src = strings.Replace(src, "package main\n", "package main\n\n"+imp+")\n", 1)
 	}
 	return src, nil
+}
+
+// complete reports whether the block is a whole Go file: it starts, after
+// comments, with a package clause.
+func (s snippet) complete() bool {
+	return strings.HasPrefix(strings.TrimSpace(stripComments(s.code)), "package ")
 }
 
 // declared returns the names a top-level statement declares.
@@ -184,40 +193,112 @@ func stripComments(code string) string {
 	}
 }
 
-// TestREADMESnippetsCompile builds every Go snippet of README.md in a
-// temporary module outside this one and runs those holding tests.
-func TestREADMESnippetsCompile(t *testing.T) {
+// docFiles returns README.md and every docs/*.md of the repository at
+// root, relative to it.
+func docFiles(t *testing.T, root string) []string {
+	t.Helper()
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"README.md"}
+	for _, p := range pages {
+		files = append(files, filepath.Join("docs", filepath.Base(p)))
+	}
+	return files
+}
+
+// allSnippets returns the Go blocks of every file of docFiles.
+func allSnippets(t *testing.T, root string) []snippet {
+	t.Helper()
+	var all []snippet
+	for _, f := range docFiles(t, root) {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, snippets(f, string(b))...)
+	}
+	return all
+}
+
+// pkgName turns a Markdown file's name into part of a package directory.
+var pkgNameRE = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+func pkgName(file string) string {
+	return strings.ToLower(pkgNameRE.ReplaceAllString(strings.TrimSuffix(file, ".md"), "_"))
+}
+
+// TestREADMEBlocksAreFiles: every Go block of README.md is a complete
+// file, with its package clause and imports, so that it works as pasted
+// (no goimports needed); TestSnippetsCompile builds them as they are.
+// Blocks in docs/ may be fragments.
+func TestREADMEBlocksAreFiles(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := snippets("README.md", string(b))
+	if len(all) == 0 {
+		t.Fatal("no ```go block in README.md")
+	}
+	for _, s := range all {
+		if s.parseOnly != "" {
+			continue
+		}
+		if err := checkFile(s); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// checkFile returns an error unless s is a complete Go file.
+func checkFile(s snippet) error {
+	if !s.complete() {
+		return fmt.Errorf("%s:%d: a Go block of the README must be a whole file, with its package clause and imports, so that it works as pasted", s.file, s.line)
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), s.file, s.code, parser.ImportsOnly); err != nil {
+		return fmt.Errorf("%s:%d: %v", s.file, s.line, err)
+	}
+	return nil
+}
+
+// TestSnippetsCompile builds every Go block of README.md and docs/*.md in
+// a temporary module outside this one and runs those holding tests.
+func TestSnippetsCompile(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the README's snippets (a few seconds with a warm build cache); skipped under -short")
+		t.Skip("builds the snippets of the README and docs/ (a few seconds with a warm build cache); skipped under -short")
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := snippets(string(readme))
-	if len(all) == 0 {
-		t.Fatal("no ```go block in README.md")
-	}
+	all := allSnippets(t, root)
 	mod := t.TempDir()
 	var testPkgs []string
-	lines := map[string][]int{} // package dir → README lines, for the failure message
+	lines := map[string][]string{} // package dir → file:line of its blocks, for the failure message
 	for i, s := range all {
-		src, err := s.file()
+		if s.file == "README.md" && s.parseOnly == "" {
+			if err := checkFile(s); err != nil {
+				t.Error(err) // built all the same: the compiler says more
+			}
+		}
+		src, err := s.goFile()
 		if err != nil {
-			t.Errorf("README.md:%d: the Go snippet does not parse: %v", s.line, err)
+			t.Errorf("%s:%d: the Go snippet does not parse: %v", s.file, s.line, err)
 			continue
 		}
 		if s.parseOnly != "" { // parsed above; not built
-			t.Logf("README.md:%d: parsed, not built: %s", s.line, s.parseOnly)
+			t.Logf("%s:%d: parsed, not built: %s", s.file, s.line, s.parseOnly)
 			continue
 		}
-		dir := fmt.Sprintf("snippet%02d", i+1)
+		dir := fmt.Sprintf("%s_%02d", pkgName(s.file), i+1)
 		if s.dir != "" {
-			dir = s.dir
+			dir = pkgName(s.file) + "_" + s.dir
 		}
 		name := fmt.Sprintf("line%d.go", s.line)
 		isTest := testFuncRE.MatchString(s.code)
@@ -227,13 +308,16 @@ func TestREADMESnippetsCompile(t *testing.T) {
 				testPkgs = append(testPkgs, "./"+dir)
 			}
 		}
-		lines[dir] = append(lines[dir], s.line)
+		lines[dir] = append(lines[dir], fmt.Sprintf("%s:%d", s.file, s.line))
 		if err := os.MkdirAll(filepath.Join(mod, dir), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(mod, dir, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if !slices.ContainsFunc(testPkgs, func(d string) bool { return strings.HasPrefix(d, "./readme_") }) {
+		t.Error("README.md has no Go block holding a test: the quick start shows the handler's test")
 	}
 	// package main needs one func main among its non-test files.
 	for dir := range lines {
@@ -249,7 +333,7 @@ func TestREADMESnippetsCompile(t *testing.T) {
 		cmd.Dir = mod
 		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("go %s in the snippets' module: %v\n%s\n(the snippets' package directories and their README.md lines: %v)",
+			t.Errorf("go %s in the snippets' module: %v\n%s\n(the snippets' package directories and their blocks: %v)",
 				strings.Join(args, " "), err, out, lines)
 		}
 	}
@@ -285,16 +369,16 @@ func ensureMain(dir string) error {
 	return os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
 }
 
-var lambdaVersionRE = regexp.MustCompile(`(?m)^require github.com/aws/aws-lambda-go (v\S+)`)
+var lambdaVersionRE = regexp.MustCompile(`(?m)^(?:require)?\s*github.com/aws/aws-lambda-go (v\S+)`)
 
 // writeModule writes the snippets' go.mod (parsec through a replace
 // directive to the checkout at root, aws-lambda-go at the version the
-// repository's own test function uses) and a go.sum from the
+// repository's example function, examples/lambda, uses) and a go.sum from the
 // repository's, so that nothing needs the network when the module cache
 // has the modules already.
 func writeModule(t *testing.T, root, mod string) {
 	t.Helper()
-	fn := filepath.Join(root, "cmd", "parsecd", "testdata", "gofunc")
+	fn := filepath.Join(root, "examples", "lambda")
 	gm, err := os.ReadFile(filepath.Join(fn, "go.mod"))
 	if err != nil {
 		t.Fatal(err)

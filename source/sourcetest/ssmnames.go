@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"strings"
+
+	"github.com/parsec-go/parsec/internal/awsname"
 )
 
 // Limits of Parameter Store, from the AWS documentation ("Parameter Store
@@ -18,7 +20,7 @@ const (
 	maxVersions      = 100  // versions kept per parameter
 	maxLabelsPerVer  = 10
 	maxLabelLen      = 100
-	referencePrefix  = "/aws/reference/secretsmanager/"
+	referencePrefix  = awsname.ReferencePrefix
 )
 
 const badNameMessage = `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). ` +

@@ -6,7 +6,8 @@
 // metric's value per interval, as CloudWatch's Sum per period would. Run it
 // from the bench directory:
 //
-//	go run ./cmd/metricschart              # writes ../docs/metrics-emf.png
+//	go run ./cmd/metricschart              # writes out/metrics-emf.png (not tracked by git)
+//	go run ./cmd/metricschart -publish     # writes ../docs/metrics-emf.png, the one docs/metrics.md shows
 //	go run ./cmd/metricschart -lines x.log # also keeps the EMF lines
 //
 // It takes about 12 seconds of real time; no AWS account.
@@ -22,6 +23,7 @@ import (
 	"image/color"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -46,14 +48,26 @@ const (
 )
 
 func main() {
-	out := flag.String("out", "../docs/metrics-emf.png", "the PNG to write")
+	out := flag.String("out", "out/metrics-emf.png", "the PNG to write (the default, under out/, is not tracked by git)")
+	publish := flag.Bool("publish", false, "write the tracked "+published+" instead of -out")
 	keep := flag.String("lines", "", "also write the EMF lines to this file")
 	flag.Parse()
+	if *publish {
+		*out = published
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "metricschart:", err)
+		os.Exit(1)
+	}
 	if err := run(*out, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "metricschart:", err)
 		os.Exit(1)
 	}
+	fmt.Fprintf(os.Stderr, "metricschart: wrote %s\n", *out)
 }
+
+// published is the chart docs/metrics.md shows, from the bench directory.
+const published = "../docs/metrics-emf.png"
 
 func run(out, keep string) error {
 	srv := sourcetest.NewServer()
