@@ -48,6 +48,9 @@ func New(src source.Clients, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
+	if src, err = rotationClients(cfg, src); err != nil {
+		return nil, err
+	}
 	c := &Cache{cfg: cfg, src: src, log: newLogger(cfg), epoch: time.Now()}
 	c.flights.Now = c.now
 	c.notFound.init(cfg.notFoundRate, cfg.notFoundBurst)

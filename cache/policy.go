@@ -227,6 +227,7 @@ func (c *Cache) stamp(e *entry, now int64) {
 		f -= rand.Float64() * 0.1 // jitter: a fleet started together spreads its refreshes
 		e.refresh = max(now+int64(max(f, 0.05)*float64(ttl)), 1)
 	}
+	c.capExpiry(e, now) // a secret that rotates before the TTL ends (rotation.go)
 }
 
 // serveStale counts, and logs at DEBUG, a value served past its TTL.

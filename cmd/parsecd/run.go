@@ -164,6 +164,11 @@ func (r *runner) serve(ctx context.Context) int {
 		build = r.withCloudExtensions(build)
 	}
 	copts := append(cacheOptions(cfg.env), cache.WithLogger(r.log))
+	rot, err := parseRotationSettings(r.getenv, cfg.mode) // changes.go
+	if err != nil {
+		return r.initFailed(ctx, exitUsage, reasonConfig, err)
+	}
+	copts = append(copts, rot.cacheOptions()...)
 
 	var (
 		h       http.Handler
@@ -192,7 +197,12 @@ func (r *runner) serve(ctx context.Context) int {
 			_ = c.Close()
 			return r.initFailed(ctx, exitUsage, reasonConfig, err)
 		}
-		closeFn, stats = func() { _ = c.Close() }, c.Stats
+		stopChanges, err := startChanges(ctx, c, awsCfg, rot, r.log) // changes.go
+		if err != nil {
+			_ = c.Close()
+			return r.initFailed(ctx, exitUsage, reasonConfig, err)
+		}
+		closeFn, stats = func() { stopChanges(); _ = c.Close() }, c.Stats
 	}
 
 	sopts := []httpcompat.ServerOption{httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(cfg.maxConcurrent),
