@@ -47,19 +47,20 @@ func values(t *testing.T, name string) (holder, *cache.Cache) {
 	srv := sourcetest.NewServer() // on loopback: the cache's clients hold no reference to the fake's store
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
+	value := canary + "-" + name // the canary, and different in each holder, so that diffs show the values' lines
 	for _, p := range []sourcetest.Parameter{
-		{Name: "/app/" + name, Value: canary, Type: "SecureString"},
+		{Name: "/app/" + name, Value: value, Type: "SecureString"},
 		{Name: "/app/pin", Value: `{"pin":` + strings.Repeat("9", 12) + `}`},
-		{Name: "/app/json", Value: `{"Password":"` + canary + `"}`},
+		{Name: "/app/json", Value: `{"Password":"` + value + `"}`},
 	} {
 		if _, err := srv.PutParameter(p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := srv.CreateSecret(sourcetest.Secret{Name: "app/s"}, sourcetest.SecretVersion{String: aws.String(canary)}); err != nil {
+	if _, err := srv.CreateSecret(sourcetest.Secret{Name: "app/s"}, sourcetest.SecretVersion{String: aws.String(value)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.CreateSecret(sourcetest.Secret{Name: "app/b"}, sourcetest.SecretVersion{Binary: []byte(canary)}); err != nil {
+	if _, err := srv.CreateSecret(sourcetest.Secret{Name: "app/b"}, sourcetest.SecretVersion{Binary: []byte(value)}); err != nil {
 		t.Fatal(err)
 	}
 	// Clients that keep no connection open: net/http keeps an idle
@@ -99,7 +100,7 @@ func values(t *testing.T, name string) (holder, *cache.Cache) {
 	if _, err := cache.ParameterJSON[config](ctx, c, cache.ParameterRequest{Name: "/app/json"}); err != nil {
 		t.Fatal(err) // a decoded value the cache keeps with its entry
 	}
-	if h.param.Value() != canary || h.ref.SourceResult() == "" || h.secret.Value() != canary || string(h.binary.Binary()) != canary {
+	if h.param.Value() != value || h.ref.SourceResult() == "" || h.secret.Value() != value || string(h.binary.Binary()) != value {
 		t.Fatal("the values were not read")
 	}
 	return h, c
