@@ -54,9 +54,10 @@
 //     rotations are watched at once. Beyond, for other reads of the secret
 //     (BatchGetSecretValue, /aws/reference/secretsmanager/, cache.Secret
 //     on the cache itself) and for rotations started elsewhere, the TTL or
-//     a read's MaxAge applies, or a call of cache.Cache.InvalidateSecret
-//     when the caller learns of the change (a rotation's
-//     AWSCURRENT move event, say).
+//     a read's MaxAge applies, or cache.WithRotationAware (scheduled
+//     rotations), the Secret Label Updated event through package changes,
+//     or cache.Cache.WithRotatingSecret for a caller that sees the old
+//     value refused.
 //   - A call under [WithMaxAge] wants a value fetched less than the given
 //     time ago (Powertools' max_age, cache.ParameterRequest.MaxAge): an
 //     older cached answer is reloaded, a younger one is a hit.
