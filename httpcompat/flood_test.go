@@ -45,6 +45,13 @@ func TestFloodOfSilentSockets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the flood takes about 15 s")
 	}
+	var lim syscall.Rlimit // Go raised the soft limit to the hard one at start
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if need := uint64(floodSockets + 256); lim.Cur < need {
+		missing(t, fmt.Sprintf("the attack needs %d file descriptors in the test process, RLIMIT_NOFILE is %d", need, lim.Cur), "raise the hard limit (ulimit -Hn)")
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
