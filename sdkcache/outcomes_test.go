@@ -14,9 +14,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/parsec-go/parsec/internal/motoserver"
+	"github.com/parsec-go/parsec/sdkcache"
 )
 
 // lossy passes every request on and, for the first one of op, loses the
@@ -46,6 +50,9 @@ func (l *lossy) Do(r *http.Request) (*http.Response, error) {
 func retrying(l *lossy) func(*aws.Config) {
 	return func(cfg *aws.Config) {
 		l.next = cfg.HTTPClient
+		if l.next == nil {
+			l.next = awshttp.NewBuildableClient()
+		}
 		cfg.HTTPClient = l
 		cfg.RetryMaxAttempts = 2
 		cfg.Retryer = func() aws.Retryer {
@@ -233,4 +240,49 @@ func getSecret(c *secretsmanager.Client, id string) string {
 		return code(err)
 	}
 	return aws.ToString(out.SecretString)
+}
+
+// TestWriteWhoseAnswerWasLostAgainstMoto is TestWriteWhoseAnswerWasLost
+// against an independent emulator: its own answers to the retries.
+func TestWriteWhoseAnswerWasLostAgainstMoto(t *testing.T) {
+	srv := motoserver.Require(t)
+	ctx := motoserver.WithTimeout(t)
+	cfg := srv.Config()
+	values, err := sdkcache.Install(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer values.Close()
+	direct := srv.SSM()
+	if _, err := direct.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/lost/p"), Value: aws.String("p1"), Type: ssmtypes.ParameterTypeString}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.SecretsManager().CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("lost/s"), SecretString: aws.String("s1")}); err != nil {
+		t.Fatal(err)
+	}
+	lp, ls := &lossy{op: "DeleteParameter"}, &lossy{op: "DeleteSecret"}
+	pc, sc := cfg.Copy(), cfg.Copy()
+	retrying(lp)(&pc)
+	retrying(ls)(&sc)
+	client, sm := ssm.NewFromConfig(pc), secretsmanager.NewFromConfig(sc)
+	if got := getParam(client, "/lost/p"); got != "p1" {
+		t.Fatalf("read = %q", got)
+	}
+	if got := getSecret(sm, "lost/s"); got != "s1" {
+		t.Fatalf("read = %q", got)
+	}
+	_, err = client.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/lost/p")})
+	if !lp.lost || code(err) != "ParameterNotFound" {
+		t.Fatalf("DeleteParameter with its first answer lost = %v (lost: %v); want moto's ParameterNotFound on the retry", err, lp.lost)
+	}
+	if got := getParam(client, "/lost/p"); got != "ParameterNotFound" {
+		t.Errorf("read after DeleteParameter = %q; want ParameterNotFound", got)
+	}
+	_, err = sm.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String("lost/s")})
+	if !ls.lost || code(err) != "InvalidRequestException" {
+		t.Fatalf("DeleteSecret with its first answer lost = %v (lost: %v); want moto's InvalidRequestException on the retry", err, ls.lost)
+	}
+	if got := getSecret(sm, "lost/s"); got != "InvalidRequestException" {
+		t.Errorf("read after DeleteSecret = %q; want InvalidRequestException", got)
+	}
 }
