@@ -57,7 +57,9 @@ func errorStatus(err error) (status int, code, msg string) {
 }
 
 func sourceStatus(e *source.Error) (int, string, string) {
-	msg := e.Error()
+	bare := *e
+	bare.Message = "" // added once below, sanitized
+	msg := bare.Error()
 	if timedOut(e) {
 		// source.Error says "unavailable" for every kind of unavailability;
 		// say what happened.

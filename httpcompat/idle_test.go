@@ -56,7 +56,11 @@ func TestIdleConnectionsClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, _, _ := newTestHandler(t)
 		ln := newPipeListener()
-		s := newServer(h, newServerConfig(h, nil), []net.Listener{ln})
+		cfg, err := serverOptions("test", h, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newServer(h, cfg, []net.Listener{ln})
 		defer s.Close()
 		c := ln.dial()
 		defer c.Close()
@@ -96,7 +100,11 @@ func TestSilentConnectionClosedFirst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, _, _ := newTestHandler(t)
 		ln := newPipeListener()
-		s := newServer(h, newServerConfig(h, []ServerOption{WithMaxOpenConnections(2)}), []net.Listener{ln})
+		cfg, err := serverOptions("test", h, []Option{WithMaxOpenConnections(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newServer(h, cfg, []net.Listener{ln})
 		defer s.Close()
 		get := func(c net.Conn) error {
 			go func() { _, _ = io.WriteString(c, "GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n") }()

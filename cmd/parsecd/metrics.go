@@ -96,7 +96,7 @@ func (f *observabilityFlags) parse(set map[string]bool, getenv func(string) stri
 		}
 		d, err := time.ParseDuration(v)
 		if err != nil || (d != 0 && d < minEMFInterval) {
-			return o, usagef("%s %q: must be a duration of at least 1s (e.g. 1m), or 0", name, v)
+			return o, &settingError{Name: name, Value: v, Rule: "must be a duration of at least 1s (e.g. 1m), or 0"}
 		}
 		if d > 0 && !o.emf {
 			return o, usagef("%s needs --emf (or %s=TRUE)", name, envEMF)
@@ -106,7 +106,7 @@ func (f *observabilityFlags) parse(set map[string]bool, getenv func(string) stri
 	o.functionName = strings.TrimSpace(getenv(envFunctionName))
 	if o.emf {
 		if _, err := o.emfWriter(nil); err != nil {
-			return o, usagef("EMF: %s", strings.TrimPrefix(err.Error(), "emf: "))
+			return o, &usageError{err.Error()} // emf's own words: "emf: namespace ...: must be ..."
 		}
 	}
 	return o, nil
@@ -124,7 +124,7 @@ func boolSetting(isSet, v bool, flagName string, getenv func(string) string, nam
 	case "TRUE":
 		return true, nil
 	default:
-		return false, usagef("%s=%q: must be TRUE or FALSE (any case), like %s", name, s, flagName)
+		return false, &settingError{Name: name, Value: s, Rule: "must be TRUE or FALSE (any case), like " + flagName}
 	}
 }
 

@@ -332,7 +332,7 @@ func TestObservabilityUsageErrors(t *testing.T) {
 		{"bad emf variable", nil, append([]string{envEMF, "on"}, tok...), `PARSECD_EMF="on"`},
 		{"interval without emf", []string{"--emf-interval", "1m"}, tok, "needs --emf"},
 		{"short interval", []string{"--emf", "--emf-interval", "10ms"}, tok, "at least 1s"},
-		{"bad interval variable", []string{"--emf"}, append([]string{envEMFInterval, "often"}, tok...), `PARSECD_EMF_INTERVAL "often"`},
+		{"bad interval variable", []string{"--emf"}, append([]string{envEMFInterval, "often"}, tok...), `PARSECD_EMF_INTERVAL="often"`},
 		{"empty namespace", []string{"--emf", "--emf-namespace", ""}, tok, "--emf-namespace"},
 		{"long namespace", []string{"--emf", "--emf-namespace", strings.Repeat("n", 256)}, tok, "namespace"},
 	}
