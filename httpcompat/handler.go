@@ -280,7 +280,7 @@ func (h *Handler) upstreamFailed(r *http.Request, w http.ResponseWriter, route, 
 		h.log.LogAttrs(r.Context(), level, "httpcompat: read failed", slog.String("route", route),
 			slog.String("name", name), slog.Int("status", status), slog.String("code", code))
 	}
-	h.writeError(w, status, code, msg, upstreamText(status, code))
+	h.writeError(w, status, code, msg, upstreamText(err, status, code))
 }
 
 // reply writes and logs an error that did not come from the cache. Its log

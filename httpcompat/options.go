@@ -230,13 +230,25 @@ func WithMaxConcurrent(n int) Option {
 
 // WithMaxOpenConnections sets how many connections the server keeps open at
 // once, on all its listeners together (default [DefaultMaxOpenConnections],
-// a quarter of Lambda's 1,024 file descriptors). A connection accepted at
-// the limit makes room by closing the keep-alive connection that has been
-// idle the longest, so a new request is answered however many idle
-// connections clients leave open. When no connection is idle (every one is
-// reading or answering a request), the new connection is closed at once
+// a quarter of Lambda's 1,024 file descriptors). At the limit, a new
+// connection makes room by closing, first, the oldest connection that has
+// not sent a whole request within [DefaultFirstRequestTimeout] of being
+// accepted (a socket that sends nothing, part of a request, or a byte at a
+// time); while every such connection is younger, the server waits to
+// accept until the oldest is that old, and new connections wait in the
+// kernel's accept queue; when no connection is new, it closes the
+// keep-alive connection idle the longest, so a new request is answered
+// however many idle or silent connections clients leave open. When every
+// connection is answering a request, the new connection is closed at once
 // without an answer. Idle connections are also closed after
 // [DefaultIdleTimeout]. n < 1 keeps the default. Server only.
+//
+// The bound: n file descriptors; a socket without a request holds a slot
+// for at most DefaultFirstRequestTimeout once the limit is reached, so the
+// server accepts at most n per DefaultFirstRequestTimeout while such
+// sockets fill it (1,280 a second with the defaults), and a client's
+// request waits in the accept queue at most (sockets queued ahead ÷ n) ×
+// DefaultFirstRequestTimeout (about 0.6 s behind 1,000 silent sockets).
 func WithMaxOpenConnections(n int) Option {
 	return only(scopeServer, "WithMaxOpenConnections", func(c *options) error {
 		if n >= 1 {

@@ -158,7 +158,7 @@ func newServer(h http.Handler, cfg options, lns []net.Listener) *Server {
 	var serving sync.WaitGroup
 	for _, ln := range lns {
 		serving.Go(func() {
-			if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			if err := s.srv.Serve(s.limit.listener(ln)); !errors.Is(err, http.ErrServerClosed) {
 				s.errMu.Lock()
 				if s.err == nil {
 					s.err = err

@@ -16,11 +16,16 @@ import (
 // getSecretValue answers Secrets Manager GetSecretValue: SecretId,
 // VersionId and VersionStage are all part of the cache key.
 func (m *mw) getSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput) (any, bool, error) {
+	age, rot := maxAge(ctx), (*rotation)(nil)
+	if in.VersionId == nil && (in.VersionStage == nil || *in.VersionStage == "AWSCURRENT") {
+		age, rot = m.rot.maxAge(aws.ToString(in.SecretId), age)
+	}
 	s, err := m.c.Secret(ctx, cache.SecretRequest{SecretID: aws.ToString(in.SecretId),
-		VersionID: aws.ToString(in.VersionId), VersionStage: aws.ToString(in.VersionStage), MaxAge: maxAge(ctx)})
+		VersionID: aws.ToString(in.VersionId), VersionStage: aws.ToString(in.VersionStage), MaxAge: age})
 	if ok, err := answered(err); !ok || err != nil {
 		return nil, ok, err
 	}
+	m.rot.read(rot, s.VersionID)
 	return s.Output(), true, nil
 }
 

@@ -231,7 +231,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 func metricsHandler(stats func() cache.Stats) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newStatsCollector(stats))
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{MaxRequestsInFlight: 4})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{MaxRequestsInFlight: routeInFlight})
 }
 
 // debugReport is the body of GET /parsec/v1/debug: counts only, never a
@@ -252,10 +252,25 @@ var heapSamples = [...]struct{ key, name string }{
 
 const goroutinesSample = "/sched/goroutines:goroutines"
 
+// routeInFlight bounds the requests in progress on each opt-in route, as
+// promhttp's MaxRequestsInFlight does for /metrics: beyond it, 503 at once.
+const routeInFlight = 4
+
 // debugHandler serves the process's goroutines and heap and the cache's
-// counters as JSON. runtime/metrics is read without stopping the world.
+// counters as JSON. runtime/metrics is read without stopping the world. At
+// most routeInFlight requests are served at once; the others get 503 with
+// Retry-After.
 func debugHandler(stats func() cache.Stats) http.Handler {
+	sem := make(chan struct{}, routeInFlight)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "too many requests in progress on this route (at most "+strconv.Itoa(routeInFlight)+"); retry later", http.StatusServiceUnavailable)
+			return
+		}
 		samples := make([]metrics.Sample, 0, len(heapSamples)+1)
 		samples = append(samples, metrics.Sample{Name: goroutinesSample})
 		for _, s := range heapSamples {
