@@ -45,7 +45,7 @@ func (f *whereFlags) parse(set map[string]bool, getenv func(string) string) (whe
 			continue
 		}
 		if err := source.CheckRegion(r, r); err != nil {
-			return w, usagef("%s: %v", name, err)
+			return w, &settingError{Name: name, Value: v, Rule: err.Error()}
 		}
 		w.failoverRegions = append(w.failoverRegions, r)
 	}
@@ -56,7 +56,7 @@ func (f *whereFlags) parse(set map[string]bool, getenv func(string) string) (whe
 	if v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxRolesLimit {
-			return w, usagef("%s=%q: must be a whole number from 1 to %d", name, v, maxRolesLimit)
+			return w, &settingError{Name: name, Value: v, Rule: "must be a whole number from 1 to " + strconv.Itoa(maxRolesLimit)}
 		}
 		w.maxRoles = n
 	}

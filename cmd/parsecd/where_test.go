@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -44,8 +43,7 @@ func TestWhereFlags(t *testing.T) {
 		{nil, map[string]string{envMaxRoles: "many"}, envMaxRoles},
 	} {
 		_, err := parseConfig(tt.args, getenv(tt.env), io.Discard)
-		var ue *usageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.text) {
+		if !isUsage(err) || !strings.Contains(err.Error(), tt.text) {
 			t.Errorf("parseConfig(%q, %v) = %v; want a usage error naming %s", tt.args, tt.env, err, tt.text)
 		}
 	}
