@@ -3,6 +3,9 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,8 +52,9 @@ func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, er
 
 // batchKind describes one kind's batch call.
 type batchKind[R request] struct {
-	kind kind // what it reads
-	max  int  // names per call
+	kind kind   // what it reads
+	op   string // the batch operation, for errors and logs
+	max  int    // names per call
 	// batched reports whether r can go in a batch call of c's source.
 	batched func(c *Cache, r R) bool
 	// group is the flag a batch call is made with (WithDecryption).
@@ -65,6 +69,7 @@ type batchKind[R request] struct {
 
 var parameterBatch = &batchKind[ParameterRequest]{
 	kind:    kindParameter,
+	op:      "GetParameters",
 	max:     source.MaxGetParameters,
 	batched: func(c *Cache, _ ParameterRequest) bool { return c.src.Parameters != nil },
 	group:   func(k key) bool { return k.decrypt },
@@ -84,6 +89,7 @@ var parameterBatch = &batchKind[ParameterRequest]{
 
 var secretBatch = &batchKind[SecretRequest]{
 	kind: kindSecret,
+	op:   "BatchGetSecretValue",
 	max:  source.MaxBatchSecrets,
 	batched: func(c *Cache, r SecretRequest) bool {
 		return c.src.SecretBatch != nil && r.VersionID == "" && r.VersionStage == ""
@@ -289,12 +295,13 @@ func chunk[R request](slots []*keySlot, led []int, b *batchKind[R]) []*batchChun
 // and answers each of its keys' calls.
 func runChunk[R request](c *Cache, ctx context.Context, ch *batchChunk, b *batchKind[R], bulk *flight.Bulk[*entry]) {
 	var gen uint64
-	res, err := source.Retry(ctx, func() ([]source.Result[value], error) {
+	res, err := source.Retry(ctx, func() (res []source.Result[value], err error) {
 		c.stats.loads.Add(1)
 		gen = c.loads.Add(1)
 		cctx, cancel := context.WithTimeout(ctx, c.timeout(b.kind)) // as a single read's call
 		defer cancel()
-		res, err := b.call(cctx, c.src, ch.names, ch.group)
+		defer c.recoverBatch(b.kind, b.op, ch.names, &err)
+		res, err = b.call(cctx, c.src, ch.names, ch.group)
 		if err != nil {
 			c.stats.loadErrors.Add(1)
 		}
@@ -317,6 +324,19 @@ func runChunk[R request](c *Cache, ctx context.Context, ch *batchChunk, b *batch
 		for _, i := range ch.slots[j] {
 			bulk.Answer(i, r)
 		}
+	}
+}
+
+// recoverBatch turns a panic of a batch call's client into the call's
+// error, which every key of the call gets (a panic on the batch's
+// goroutine would end the process), as recoverLoad does for a single
+// read's call.
+func (c *Cache) recoverBatch(k kind, op string, names []string, err *error) {
+	if p := recover(); p != nil {
+		*err = &panicError{op: op, name: strings.Join(names, ","), typ: fmt.Sprintf("%T", p)}
+		c.stats.loadErrors.Add(1)
+		c.log.LogAttrs(context.Background(), slog.LevelError, "upstream call panicked",
+			slog.String("kind", k.spec().name), slog.String("op", op), slog.Int("names", len(names)), slog.String("panic", fmt.Sprintf("%T", p)))
 	}
 }
 
