@@ -3,8 +3,11 @@ package cache
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -61,5 +64,40 @@ func TestBatchPanicBecomesErrorForEveryWaiter(t *testing.T) {
 			t.Errorf("LoadErrors = %d; want 1 (one batch call panicked)", st.LoadErrors)
 		}
 		c.Close()
+	})
+}
+
+// A fetch that calls runtime.Goexit instead of returning (t.FailNow in a
+// fake) answers the read with an error matching ErrPanic, and a
+// refresh-ahead that did so does not hold Close. Before the fix the read
+// waited for ever and so did Close (synctest reported the deadlock).
+func TestGoexitInFetchEndsTheRead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake()
+		var exit atomic.Bool
+		f.paramFn = func(_ context.Context, in *ssm.GetParameterInput) (*ssm.GetParameterOutput, error) {
+			if exit.Load() {
+				runtime.Goexit()
+			}
+			return echoParameter(in), nil
+		}
+		c := mustNew(t, f.clients(), WithParameterTTL(10*time.Second), WithRefreshAhead(0.5))
+		ctx := context.Background()
+		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/p"}); err != nil {
+			t.Fatal(err)
+		}
+		exit.Store(true)
+		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/q"}); !errors.Is(err, ErrPanic) || !contains(err.Error(), `"/q"`) {
+			t.Errorf("read whose fetch called Goexit = %v; want ErrPanic naming /q", err)
+		}
+		advance(6 * time.Second) // past the refresh point of /p
+		if _, err := c.Parameter(ctx, ParameterRequest{Name: "/p"}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // the refresh-ahead's fetch has exited
+		if n := f.callsFor("/p"); n != 2 {
+			t.Fatalf("%d calls for /p; want 2 (the refresh-ahead ran)", n)
+		}
+		c.Close() // returns: the refresh-ahead ended
 	})
 }

@@ -105,6 +105,9 @@ func (c *Cache) await(ctx context.Context, t *flightTicket, w waiting) (*entry, 
 
 // answered turns a call's result into the read's answer.
 func (c *Cache) answered(v any, err error, w waiting) (*entry, error) {
+	if errors.Is(err, flight.ErrGoexit) { // the fetch called runtime.Goexit: as a panic
+		err = &panicError{op: w.k.kind.spec().op, name: w.k.name, typ: "runtime.Goexit"}
+	}
 	if err != nil {
 		if w.stale && (errors.Is(err, ErrOverloaded) || errors.Is(err, flight.ErrAbandoned)) {
 			if e := c.staleNow(w); e != nil {

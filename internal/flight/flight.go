@@ -25,6 +25,10 @@ import (
 // ErrAbandoned ends a call every waiter left before it began.
 var ErrAbandoned = errors.New("load abandoned by every waiter")
 
+// ErrGoexit ends a call whose function called runtime.Goexit (t.FailNow
+// in a test's fake, say) instead of returning.
+var ErrGoexit = errors.New("call ended by runtime.Goexit without an answer")
+
 // Group runs at most one call per key at a time. The zero value is ready
 // to use, with a clock that reads zero.
 type Group[V any] struct {
@@ -84,9 +88,25 @@ func (g *Group[V]) Join(key string, notBefore int64, keep bool, fn func(*Call) (
 	g.m[key] = c
 	ch := g.sf.DoChan(key, func() (any, error) {
 		defer g.finish(key, c)
-		return fn(c)
+		return run(c, fn)
 	})
 	return &Ticket[V]{g: g, call: c, ch: ch, Led: true}
+}
+
+// run calls fn on a goroutine of its own and returns its result, or
+// ErrGoexit if fn called runtime.Goexit: singleflight's DoChan never
+// answers a call whose function did, and its waiters (a refresh-ahead
+// holding Close, a read without a deadline) would wait for ever. The cost
+// is one goroutine per call, on the miss path only.
+func run[V any](c *Call, fn func(*Call) (V, error)) (v V, err error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err = ErrGoexit // stays unless fn returns
+		v, err = fn(c)
+	}()
+	<-done
+	return v, err
 }
 
 // finish removes c, which is returning, so that the next Join starts anew.
