@@ -226,7 +226,14 @@ func leadBatch[R request](c *Cache, ctx context.Context, slots []*keySlot, b *ba
 	var led []int
 	for i, t := range bulk.Tickets {
 		slots[i].ticket = t
-		if t.Led {
+		switch s := slots[i]; {
+		case !t.Led:
+		case s.cur == nil && !c.notFound.allow(c.now()):
+			// As admit refuses a single read's load: no upstream call for
+			// a name with nothing in memory while not-found answers are
+			// over their rate (settleItem passes the error on).
+			bulk.Answer(i, flight.Result[*entry]{Val: &entry{}, Err: &overloadError{op: s.k.kind.spec().op, name: s.k.name, limit: c.notFound.limit(), notFound: true}})
+		default:
 			led = append(led, i)
 		}
 	}
@@ -355,6 +362,9 @@ func (c *Cache) settleItem(call *flightCall, s *keySlot, r flight.Result[*entry]
 	defer c.recoverLoad(s.k, &res, &err)
 	if r.Val == nil || errors.Is(r.Err, ErrClosed) || c.ctx.Err() != nil {
 		return nil, ErrClosed
+	}
+	if errors.Is(r.Err, ErrOverloaded) {
+		return nil, r.Err // refused before any call (leadBatch): nothing to remember
 	}
 	now := c.now()
 	if r.Err != nil {
