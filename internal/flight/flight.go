@@ -68,6 +68,13 @@ type Ticket[V any] struct {
 // asks for (see [Call.Check]); keep marks a caller that refreshes a value
 // in memory, whose call is never cancelled for lack of waiters.
 func (g *Group[V]) Join(key string, notBefore int64, keep bool, fn func(*Call) (V, error)) *Ticket[V] {
+	return g.join(key, notBefore, keep, func() func(*Call) (V, error) { return fn })
+}
+
+// join is Join with fn given by prep, which a call it starts runs first,
+// on singleflight's goroutine (a bulk call waits for its answer there),
+// before fn runs on a goroutine of its own (see run).
+func (g *Group[V]) join(key string, notBefore int64, keep bool, prep func() func(*Call) (V, error)) *Ticket[V] {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c := g.m[key]; c != nil {
@@ -88,7 +95,7 @@ func (g *Group[V]) Join(key string, notBefore int64, keep bool, fn func(*Call) (
 	g.m[key] = c
 	ch := g.sf.DoChan(key, func() (any, error) {
 		defer g.finish(key, c)
-		return run(c, fn)
+		return run(c, prep())
 	})
 	return &Ticket[V]{g: g, call: c, ch: ch, Led: true}
 }
@@ -97,7 +104,7 @@ func (g *Group[V]) Join(key string, notBefore int64, keep bool, fn func(*Call) (
 // ErrGoexit if fn called runtime.Goexit: singleflight's DoChan never
 // answers a call whose function did, and its waiters (a refresh-ahead
 // holding Close, a read without a deadline) would wait for ever. The cost
-// is one goroutine per call, on the miss path only.
+// is one goroutine per call while fn runs, on the miss path only.
 func run[V any](c *Call, fn func(*Call) (V, error)) (v V, err error) {
 	done := make(chan struct{})
 	go func() {
@@ -210,8 +217,9 @@ func (g *Group[V]) JoinAll(keys []string, notBefore []int64, keep []bool, settle
 	for i, k := range keys {
 		ch := make(chan Result[V], 1)
 		b.answers[i] = ch
-		b.Tickets[i] = g.Join(k, notBefore[i], keep[i], func(c *Call) (V, error) {
-			return settle(i, c, <-ch)
+		b.Tickets[i] = g.join(k, notBefore[i], keep[i], func() func(*Call) (V, error) {
+			r := <-ch // no goroutine of run's while the answer is awaited
+			return func(c *Call) (V, error) { return settle(i, c, r) }
 		})
 	}
 	return b
