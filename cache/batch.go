@@ -314,6 +314,9 @@ func runChunk[R request](c *Cache, ctx context.Context, ch *batchChunk, b *batch
 		}
 		return res, err
 	})
+	if err != nil && errors.Is(context.Cause(ctx), errCallerBudget) && errors.Is(err, context.DeadlineExceeded) {
+		err = &budgetError{err}
+	}
 	for j := range ch.names {
 		r := flight.Result[*entry]{Val: &entry{started: gen}}
 		switch {
@@ -363,8 +366,8 @@ func (c *Cache) settleItem(call *flightCall, s *keySlot, r flight.Result[*entry]
 	if r.Val == nil || errors.Is(r.Err, ErrClosed) || c.ctx.Err() != nil {
 		return nil, ErrClosed
 	}
-	if errors.Is(r.Err, ErrOverloaded) {
-		return nil, r.Err // refused before any call (leadBatch): nothing to remember
+	if errors.Is(r.Err, ErrOverloaded) || errors.Is(r.Err, flight.ErrAbandoned) {
+		return nil, r.Err // refused before any call (leadBatch), or cut off by its caller's budget: nothing to remember
 	}
 	now := c.now()
 	if r.Err != nil {
@@ -383,11 +386,28 @@ const budgetShare = 0.8
 // with Close, after the load timeout, or once budgetShare of the time left
 // before ctx's deadline has passed, whichever comes first.
 func (c *Cache) budget(ctx context.Context) (context.Context, context.CancelFunc) {
-	d := c.cfg.loadTimeout
+	d, cause := c.cfg.loadTimeout, error(nil)
 	if dl, ok := ctx.Deadline(); ok {
-		d = min(d, time.Duration(float64(time.Until(dl))*budgetShare))
+		if share := time.Duration(float64(time.Until(dl)) * budgetShare); share < d {
+			d, cause = share, errCallerBudget
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	ctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), d, cause)
 	stop := context.AfterFunc(c.ctx, cancel)
 	return ctx, func() { stop(); cancel() }
 }
+
+// errCallerBudget is the cause of a budget that the deadline of the batch
+// read leading the calls ended, before the load timeout.
+var errCallerBudget = errors.New("the batch read's budget ended")
+
+// budgetError is a batch call cut off by the deadline of the batch read
+// that led it (see budget), not by the upstream: nothing is remembered
+// for its keys (no backoff for other readers, as when a single read's
+// caller leaves), and a waiter with a stale value gets it, as when a call
+// is abandoned.
+type budgetError struct{ err error }
+
+func (e *budgetError) Error() string        { return e.err.Error() }
+func (e *budgetError) Unwrap() error        { return e.err }
+func (e *budgetError) Is(target error) bool { return target == flight.ErrAbandoned }
