@@ -203,6 +203,10 @@ func (c *Cache) joinSingle(s *keySlot) *flightTicket {
 	})
 }
 
+// errNoAnswer answers the keys a batch's goroutine ended without
+// answering: its client called runtime.Goexit.
+var errNoAnswer = errors.New("batch ended without an answer")
+
 // errUnnamed marks a batch item the answer did not name (a partial ARN,
 // say): its call reads it on its own.
 var errUnnamed = errors.New("not named by the batch answer")
@@ -247,7 +251,7 @@ func leadBatch[R request](c *Cache, ctx context.Context, slots []*keySlot, b *ba
 	}
 	go func() {
 		defer c.wg.Done()
-		defer bulk.Fail(ErrClosed) // answers nothing already answered
+		defer bulk.Fail(errNoAnswer) // answers nothing already answered
 		bctx, cancel := c.budget(ctx)
 		defer cancel()
 		sem := make(chan struct{}, batchConcurrency)
@@ -363,8 +367,11 @@ func (c *Cache) settleItem(call *flightCall, s *keySlot, r flight.Result[*entry]
 	}
 	defer c.wg.Done()
 	defer c.recoverLoad(s.k, &res, &err)
-	if r.Val == nil || errors.Is(r.Err, ErrClosed) || c.ctx.Err() != nil {
+	if r.Val == nil && !errors.Is(r.Err, errNoAnswer) || errors.Is(r.Err, ErrClosed) || c.ctx.Err() != nil {
 		return nil, ErrClosed
+	}
+	if errors.Is(r.Err, errNoAnswer) { // the batch's client called runtime.Goexit: as a single read's (see answered)
+		return nil, &panicError{op: s.k.kind.spec().op, name: s.k.name, typ: "runtime.Goexit"}
 	}
 	if errors.Is(r.Err, ErrOverloaded) || errors.Is(r.Err, flight.ErrAbandoned) {
 		return nil, r.Err // refused before any call (leadBatch), or cut off by its caller's budget: nothing to remember

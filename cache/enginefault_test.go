@@ -101,3 +101,28 @@ func TestGoexitInFetchEndsTheRead(t *testing.T) {
 		c.Close() // returns: the refresh-ahead ended
 	})
 }
+
+// A batch call whose client calls runtime.Goexit answers its items with
+// an error matching ErrPanic, as a single read's fetch does
+// (TestGoexitInFetchEndsTheRead), not with ErrClosed: the cache is open.
+func TestBatchGoexitIsNotClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake()
+		src := f.clients()
+		src.Parameters = source.ParametersGetterFunc(func(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
+			runtime.Goexit()
+			return nil, nil
+		})
+		c := mustNew(t, src)
+		_, err := c.Parameters(context.Background(), []ParameterRequest{{Name: "/a"}, {Name: "/b"}})
+		var be *BatchError
+		if !errors.As(err, &be) || len(be.Items) != 2 {
+			t.Fatalf("Parameters = %v; want both items failed", err)
+		}
+		for _, it := range be.Items {
+			if !errors.Is(it.Err, ErrPanic) || errors.Is(it.Err, ErrClosed) || !contains(it.Err.Error(), it.Name) {
+				t.Errorf("item %q: %v; want ErrPanic naming the item", it.Name, it.Err)
+			}
+		}
+	})
+}
