@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/parsec-go/parsec/internal/flight"
 	"github.com/parsec-go/parsec/source"
 )
 
@@ -123,6 +124,36 @@ func TestBatchGoexitIsNotClosed(t *testing.T) {
 			if !errors.Is(it.Err, ErrPanic) || errors.Is(it.Err, ErrClosed) || !contains(it.Err.Error(), it.Name) {
 				t.Errorf("item %q: %v; want ErrPanic naming the item", it.Name, it.Err)
 			}
+		}
+	})
+}
+
+// A refresh-ahead's call that finds its key refreshed by another call
+// meanwhile answers with that value only if it is within the strictest
+// MaxAge of the call's waiters (Call.Check), as a read's call does: a read
+// with MaxAge that joined the refresh-ahead gets a value fetched within its
+// bound, the documented "an entry older than that is reloaded". Before the
+// fix recheck answered with the other call's value whatever its age.
+func TestRefreshAheadRecheckHonoursMaxAge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := mustNew(t, newFake().clients(), WithParameterTTL(10*time.Second), WithRefreshAhead(0.5))
+		k := ParameterRequest{Name: "/p"}.key()
+		trigger := &entry{key: k, val: Parameter{Name: "/p", Version: 1}}
+		stored := c.storeValue(k, Parameter{Name: "/p", Version: 2}, c.loads.Add(1), c.now()) // another call refreshed /p at t=0
+		if stored == nil || stored.refresh <= int64(2*time.Second) {
+			t.Fatalf("stored %+v; want a value whose refresh is due after 2s", stored)
+		}
+		advance(2 * time.Second)
+		notBefore := c.now() - int64(time.Second) // a waiter with MaxAge 1s: the value fetched at t=0 is too old
+		var g flight.Group[*entry]
+		tk := g.Join("k", notBefore, true, func(call *flightCall) (*entry, error) {
+			found, _ := c.recheck(call, k, trigger, false, trigger)
+			return found, nil
+		})
+		defer tk.Leave()
+		if found, _ := tk.Wait(context.Background()); found != nil {
+			t.Errorf("recheck answered with the value fetched %v ago for a waiter with MaxAge 1s; want a reload",
+				time.Duration(c.now()-found.fetched))
 		}
 	})
 }

@@ -252,8 +252,8 @@ func (c *Cache) recheck(call *flightCall, k key, cur *entry, force bool, trigger
 	case force:
 	case trigger == nil && isFresh(c.state(e, now, notBefore)):
 		return e, cur // another call stored it meanwhile
-	case trigger != nil && e != trigger && now < e.refresh:
-		return e, cur // refreshed meanwhile
+	case trigger != nil && e != trigger && now < e.refresh && e.fetched > notBefore:
+		return e, cur // refreshed meanwhile, within the bound of a waiter with MaxAge
 	}
 	if cur == nil || e.gen > cur.gen {
 		cur = e // a forced read's failure keeps it too
