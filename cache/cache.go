@@ -23,6 +23,7 @@ type Cache struct {
 	active   atomic.Int64         // loads holding a slot (see WithMaxLoads)
 	notFound notFoundBucket       // not-found answers' rate (ratelimit.go)
 	stats    counters
+	watch    atomic.Pointer[watcher] // change subscribers (watch.go); nil until the first OnChange
 
 	// loads numbers upstream calls as they start and answers as they are
 	// stored (store.put): the last answer to arrive wins.
@@ -45,6 +46,9 @@ type Cache struct {
 func New(src source.Clients, opts ...Option) (*Cache, error) {
 	cfg, err := buildConfig(opts)
 	if err != nil {
+		return nil, err
+	}
+	if src, err = rotationClients(cfg, src); err != nil {
 		return nil, err
 	}
 	c := &Cache{cfg: cfg, src: src, log: newLogger(cfg), epoch: time.Now()}
@@ -126,7 +130,12 @@ func (c *Cache) put(e, expect *entry) *entry {
 	if !c.caching(e.key.kind) {
 		return e
 	}
-	return c.store.put(e, expect)
+	old, watched := c.changeBefore(e)
+	got := c.store.put(e, expect)
+	if watched {
+		c.notifyStored(e, got, old) // see watch.go: the one place changes are seen
+	}
+	return got
 }
 
 // storeValue stores v, fetched at now by the load numbered gen when it

@@ -37,6 +37,14 @@
 // fresh secret when a credential is rejected, batch reads and prefetch, and
 // [Cache.Stats].
 //
+// For values that change (docs/rotation.md): [WithRotationAware] expires a
+// secret shortly after its scheduled rotation and revalidates it with
+// DescribeSecret instead of reading it again; [Cache.SecretVersions] reads
+// AWSCURRENT, AWSPREVIOUS and AWSPENDING together; [Cache.WithRotatingSecret]
+// tries each of them when a credential is rejected; [Cache.Done] lets work
+// that lives as long as the cache (the change-event poller of package
+// github.com/parsec-go/parsec/changes) stop with it.
+//
 // # Errors
 //
 // Upstream failures match [ErrNotFound], [ErrAccessDenied], [ErrThrottled],

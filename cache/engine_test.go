@@ -207,3 +207,24 @@ func TestNotFoundFloodCost(t *testing.T) {
 			perSecond, seconds, calls, float64(calls)/seconds, logs.Len())
 	})
 }
+
+// A background refresh that fails is counted in RefreshFailures (Cloud
+// Extensions' cache.refresh.failures); readers keep the value meanwhile.
+func TestRefreshFailuresCounted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, c, params, _ := newMemCache(t, 1, cache.WithTTL(100*time.Second), cache.WithRefreshAhead(0.8))
+		ctx := context.Background()
+		if _, err := c.Parameter(ctx, params[0]); err != nil {
+			t.Fatal(err)
+		}
+		<-time.After(81 * time.Second) // past the refresh point (jittered down to at most 70 %)
+		srv.Inject(sourcetest.Fault{Op: "GetParameter", Code: "ThrottlingException"})
+		if p, err := c.Parameter(ctx, params[0]); err != nil || p.Value() != "value-0" {
+			t.Fatalf("read that starts the refresh = %q, %v", p.Value(), err)
+		}
+		synctest.Wait()
+		if st := c.Stats(); st.RefreshesAhead != 1 || st.RefreshFailures != 1 || st.LoadErrors < 1 {
+			t.Errorf("Stats = %+v; want 1 refresh ahead, 1 refresh failure", st)
+		}
+	})
+}

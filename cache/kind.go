@@ -92,7 +92,10 @@ func fetchParameter(ctx context.Context, src source.Clients, k key, _ value) (va
 	return newParameter(p), nil
 }
 
-func fetchSecret(ctx context.Context, src source.Clients, k key, _ value) (value, error) {
+func fetchSecret(ctx context.Context, src source.Clients, k key, prev value) (value, error) {
+	if src.Describe != nil && k.versionID == "" { // WithRotationAware (rotation.go)
+		return fetchSecretRotating(ctx, src, k, prev)
+	}
 	s, err := src.ReadSecret(ctx, k.name, k.versionID, k.stage)
 	if err != nil {
 		return nil, err

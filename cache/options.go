@@ -43,6 +43,10 @@ type config struct {
 	notFoundBurst int
 	logger        *slog.Logger // nil: slog.Default(), at WARN and above unless the environment says otherwise
 
+	// WithRotationAware and WithRotationJitter (rotation.go).
+	rotationAware  bool
+	rotationJitter time.Duration // 0: DefaultRotationJitter
+
 	// From WithEnv: applied before every explicit option, whatever their order.
 	env      []Option
 	envLevel *slog.Level // PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL, when set

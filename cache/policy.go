@@ -227,6 +227,7 @@ func (c *Cache) stamp(e *entry, now int64) {
 		f -= rand.Float64() * 0.1 // jitter: a fleet started together spreads its refreshes
 		e.refresh = max(now+int64(max(f, 0.05)*float64(ttl)), 1)
 	}
+	c.capExpiry(e, now) // a secret that rotates before the TTL ends (rotation.go)
 }
 
 // serveStale counts, and logs at DEBUG, a value served past its TTL.
@@ -256,7 +257,11 @@ func (c *Cache) refreshAhead(e *entry) {
 			return c.fill(call, k, e, false, e)
 		})
 		defer t.Leave()
-		if _, err := flightValue(<-t.C()); errors.Is(err, ErrOverloaded) {
+		got, err := flightValue(<-t.C())
+		if err != nil || got != nil && got.failures > 0 {
+			c.stats.refreshFailures.Add(1) // an error, or the value kept after a failure
+		}
+		if errors.Is(err, ErrOverloaded) {
 			e.refreshing.Store(false) // no slot: a later hit tries again
 		}
 	}()

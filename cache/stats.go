@@ -41,6 +41,9 @@ type Stats struct {
 	// RefreshesAhead counts background reloads started before an entry's
 	// TTL ended.
 	RefreshesAhead uint64
+	// RefreshFailures counts those background reloads that failed
+	// (readers kept the value in memory); each is also in LoadErrors.
+	RefreshFailures uint64
 	// Bypassed counts SDK-shaped calls ([Cache.GetParameter],
 	// [Cache.GetSecretValue]) given option functions, which skip the cache
 	// and go to the upstream client: neither hits nor misses.
@@ -63,19 +66,20 @@ type Stats struct {
 // any time, including after Close.
 func (c *Cache) Stats() Stats {
 	return Stats{
-		Hits:           c.stats.hitCount(),
-		NegativeHits:   c.stats.negativeHits.Load(),
-		Misses:         c.stats.misses.Load(),
-		Loads:          c.stats.loads.Load(),
-		LoadErrors:     c.stats.loadErrors.Load(),
-		Coalesced:      c.stats.coalesced.Load(),
-		StaleServes:    c.stats.staleServes.Load(),
-		RefreshesAhead: c.stats.refreshes.Load(),
-		Bypassed:       c.stats.bypassed.Load(),
-		Evictions:      c.stats.evictions.Load(),
-		Rejected:       c.stats.rejected.Load(),
-		Dropped:        c.stats.dropped.Load(),
-		Entries:        c.store.entries(),
+		Hits:            c.stats.hitCount(),
+		NegativeHits:    c.stats.negativeHits.Load(),
+		Misses:          c.stats.misses.Load(),
+		Loads:           c.stats.loads.Load(),
+		LoadErrors:      c.stats.loadErrors.Load(),
+		Coalesced:       c.stats.coalesced.Load(),
+		StaleServes:     c.stats.staleServes.Load(),
+		RefreshesAhead:  c.stats.refreshes.Load(),
+		RefreshFailures: c.stats.refreshFailures.Load(),
+		Bypassed:        c.stats.bypassed.Load(),
+		Evictions:       c.stats.evictions.Load(),
+		Rejected:        c.stats.rejected.Load(),
+		Dropped:         c.stats.dropped.Load(),
+		Entries:         c.store.entries(),
 	}
 }
 
@@ -92,7 +96,7 @@ type counters struct {
 	hits                                               [hitStripes]paddedCounter
 	negativeHits, misses, loads, loadErrors, coalesced atomic.Uint64
 	staleServes, refreshes, evictions, rejected        atomic.Uint64
-	dropped, bypassed                                  atomic.Uint64
+	dropped, bypassed, refreshFailures                 atomic.Uint64
 }
 
 // hit counts a hit on a stripe chosen by the address of the calling

@@ -150,7 +150,8 @@ type Secret struct {
 	VersionID string
 	Created   time.Time // when this version was created
 
-	raw *sealed[secretsmanager.GetSecretValueOutput] // as returned, slices private; shared, never changed or handed out
+	raw      *sealed[secretsmanager.GetSecretValueOutput] // as returned, slices private; shared, never changed or handed out
+	rotation *secretRotation                              // WithRotationAware: what DescribeSecret said (rotation.go); nil otherwise
 }
 
 func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {

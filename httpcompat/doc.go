@@ -99,6 +99,24 @@
 //   - There is no "not ready" 400 during INIT: the handler serves from the
 //     moment [Listen] returns.
 //
+// # Cloud Extensions
+//
+// [CloudExtensions] serves the API of AWS Systems Manager Cloud Extensions
+// (localhost:5333, [CloudExtensionsAPIVersion]) from the same cache: POST
+// /parameterstore in SSM's own AWS JSON 1.1 protocol (GetParameter,
+// GetParameters and, beyond Cloud Extensions, GetParametersByPath), the
+// Secrets Manager extension's GET /secretsmanager/get?secretId=ID,
+// /secretsmanager/ID and /v1/ID, and, beyond it, POST /secretsmanager in
+// Secrets Manager's protocol (GetSecretValue, BatchGetSecretValue). So an
+// AWS SDK's SSM or Secrets Manager client, or the AWS CLI, reads through
+// the cache when given the endpoint and the extension key as credentials.
+// Signatures are checked with the AWS SDK's own SigV4 signer over the
+// canonical request rebuilt from the headers the client signed
+// (sigv4.go); errors have each extension's shape (json11.go,
+// smroutes.go). Its answers, byte for byte, are in
+// testdata/cloudext-golden.json; docs/cloud-extensions.md compares it with
+// Cloud Extensions.
+//
 // # Use
 //
 // In a Go function, [Start] is one line of init: it reads the extension's

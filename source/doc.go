@@ -13,7 +13,9 @@
 // an AWS request or reads an AWS answer: [Clients.ReadParameter],
 // [Clients.ReadParameters] (GetParameters, matched to the names asked),
 // [Clients.ReadPath] (GetParametersByPath, every page),
-// [Clients.ReadSecret] and [Clients.ReadSecrets] (BatchGetSecretValue).
+// [Clients.ReadSecret] and [Clients.ReadSecrets] (BatchGetSecretValue), and
+// [Clients.ReadRotation] (DescribeSecret: a secret's rotation schedule and
+// the version of each stage, without its value).
 //
 // Upstream errors, of single calls and of batch items alike, are classified
 // with one table by [Classify] into an [*Error] that matches one of the

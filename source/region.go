@@ -50,7 +50,7 @@ func WithMaxRegions(n int) Option {
 // ARN, and stays with s.
 func routeRegions(cfg aws.Config, o *options, s *ssm.Client, sm *secretsmanager.Client) Clients {
 	if o.regions.off {
-		return Clients{Parameter: s, Parameters: s, ParametersByPath: s, Secret: sm, SecretBatch: sm}
+		return Clients{Parameter: s, Parameters: s, ParametersByPath: s, Secret: sm, SecretBatch: sm, Describe: sm}
 	}
 	max := o.regions.max
 	if max <= 0 {
@@ -63,7 +63,7 @@ func routeRegions(cfg aws.Config, o *options, s *ssm.Client, sm *secretsmanager.
 	q := secretRoutes{newRegions(sm.Options().Region, sm, max, func(region string) *secretsmanager.Client {
 		return secretsmanager.NewFromConfig(cfg, append(smOpts, func(o *secretsmanager.Options) { o.Region = region })...)
 	})}
-	return Clients{Parameter: p, Parameters: p, ParametersByPath: s, Secret: q, SecretBatch: q}
+	return Clients{Parameter: p, Parameters: p, ParametersByPath: s, Secret: q, SecretBatch: q, Describe: q}
 }
 
 // regions holds the client of one service for its own region and, made on

@@ -88,6 +88,7 @@ type Clients struct {
 	ParametersByPath ParametersByPathGetter // SSM GetParametersByPath
 	Secret           SecretGetter           // Secrets Manager GetSecretValue
 	SecretBatch      SecretBatchGetter      // Secrets Manager BatchGetSecretValue
+	Describe         SecretDescriber        // Secrets Manager DescribeSecret (rotation-aware expiry; describe.go)
 }
 
 // Option configures [New].

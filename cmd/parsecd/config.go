@@ -68,6 +68,8 @@ type config struct {
 	env             extenv.Settings // with --port, --log-level and --ttl applied
 	reloadEvery     time.Duration
 	obs             observability // --metrics, --debug-route, --emf (metrics.go)
+	cloud           cloudExt      // --cloud-extensions (cloudext.go)
+	ping            bool          // --ping: check a running parsecd's /ping and exit
 }
 
 // usageError is a configuration problem: exit 2.
@@ -113,6 +115,15 @@ set of AWS_TOKEN, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN (a value
 file://PATH is read from PATH), or to the content of --token-file. With none
 parsecd refuses to start, in every mode, unless --insecure-no-token is given.
 
+Cloud Extensions (--cloud-extensions, or PARSECD_CLOUD_EXTENSIONS=TRUE): also serve
+AWS Systems Manager Cloud Extensions' API on 127.0.0.1:5333 and [::1]:5333
+(--cloud-extensions-port): POST /parameterstore (SSM's protocol), GET
+/secretsmanager/ID, /secretsmanager/get?secretId=ID, /v1/ID, POST /secretsmanager.
+Requests are signed with SigV4 with the extension key: PARSECD_EXTENSION_KEY_ID and
+PARSECD_EXTENSION_KEY_SECRET (or PARSECD_EXTENSION_KEY_SECRET_FILE); give an SDK
+these as its credentials and http://localhost:5333/parameterstore as its endpoint.
+--cloud-extensions-auth none serves unsigned requests (local use only).
+
 Exit status: 0 clean shutdown or --help; 1 runtime failure; 2 usage or
 configuration error (bad flag or variable, port in use, unreadable or invalid
 emulator file, no token source).
@@ -138,6 +149,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		jsonErrs  = fs.String("json-errors", "", "`BOOL`: answer errors with AWS's JSON {\"__type\",\"message\"} instead of the extension's plain text; only for clients that check the status before decoding (PARSECD_JSON_ERRORS, default false)")
 	)
 	obsFlags := addObservabilityFlags(fs)
+	cloudFlags := addCloudExtFlags(fs)
+	ping := fs.Bool("ping", false, "check that a parsecd serves GET /ping on 127.0.0.1 at the configured port, exit 0 if it does and 1 if not (a container's health check)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -243,8 +256,12 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (*
 		maxOpenConns:    maxOpenConns,
 		jsonErrors:      jsonErrors,
 		reloadEvery:     time.Second,
+		ping:            *ping,
 	}
 	if c.obs, err = obsFlags.parse(set, getenv); err != nil {
+		return nil, err
+	}
+	if c.cloud, err = cloudFlags.parse(set, getenv); err != nil {
 		return nil, err
 	}
 	if set["token-file"] && c.tokenFile == "" {

@@ -105,6 +105,24 @@
 // AWS_LAMBDA_FUNCTION_NAME when set), and --emf-interval DURATION
 // (PARSECD_EMF_INTERVAL) one more every DURATION while serving.
 //
+// # Cloud Extensions
+//
+// --cloud-extensions (PARSECD_CLOUD_EXTENSIONS=TRUE) also serves AWS Systems
+// Manager Cloud Extensions' API (httpcompat.CloudExtensions) on 127.0.0.1
+// and [::1] at port 5333 (--cloud-extensions-port), from the same cache, in
+// every mode: as a Lambda extension, a daemon or container sidecar, and
+// with --emulate. Requests are signed with SigV4 with the extension key,
+// PARSECD_EXTENSION_KEY_ID with PARSECD_EXTENSION_KEY_SECRET or
+// PARSECD_EXTENSION_KEY_SECRET_FILE (--cloud-extensions-auth extension-key,
+// the default); --cloud-extensions-auth none serves unsigned requests, for
+// local use. The Secrets Manager GET routes also check the SSRF token, the
+// :2773 API's token, unless --insecure-no-token or
+// --cloud-extensions-ssrf-token-check=false. --ping checks GET /ping of
+// a running parsecd and exits 0 or 1: the health check of the container
+// image (Dockerfile, a static binary in an empty image, as user 65534) and
+// of deploy/ecs-task-definition.json, an ECS task running parsecd as a
+// sidecar.
+//
 // # Exit status
 //
 // 0 after a clean shutdown (SHUTDOWN event, SIGINT, SIGTERM) or --help;

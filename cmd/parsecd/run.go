@@ -37,6 +37,7 @@ const (
 type runHooks struct {
 	ready       func(url string) // called once the server is listening (and, as an extension, registered)
 	reloadEvery time.Duration    // the emulator file's poll interval, if not zero
+	cloudReady  func(url string) // called with the Cloud Extensions API's URL once it listens
 }
 
 // run is parsecd with its process boundary injected: args is os.Args
@@ -77,6 +78,9 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		cfg.reloadEvery = hooks.reloadEvery
 	}
 	r.cfg = cfg
+	if cfg.ping {
+		return r.ping(ctx)
+	}
 	return r.serve(ctx)
 }
 
@@ -90,6 +94,7 @@ type runner struct {
 	log    *slog.Logger
 	lambda bool
 	ext    *lambdaext.Client // set when lambda
+	token  string            // the :2773 API's token; "" with --insecure-no-token
 }
 
 // initFailed reports a failure before serving and returns code.
@@ -130,6 +135,7 @@ func (r *runner) handlerOptions() ([]httpcompat.Option, error) {
 		if err != nil {
 			return nil, err
 		}
+		r.token = t
 		return append(opts, httpcompat.WithToken(t)), nil
 	}
 	t, err := httpcompat.TokenFromEnv(r.getenv)
@@ -140,6 +146,7 @@ func (r *runner) handlerOptions() ([]httpcompat.Option, error) {
 		}
 		return nil, &usageError{msg}
 	}
+	r.token = t
 	return append(opts, httpcompat.WithToken(t)), nil
 }
 
@@ -153,7 +160,15 @@ func (r *runner) serve(ctx context.Context) int {
 	var stats func() cache.Stats // set below, before the server starts
 	hopts = append(hopts, r.routeOptions(func() cache.Stats { return stats() })...)
 	build := func(c *cache.Cache) (http.Handler, error) { return httpcompat.NewHandler(c, hopts...) }
+	if cfg.cloud.on {
+		build = r.withCloudExtensions(build)
+	}
 	copts := append(cacheOptions(cfg.env), cache.WithLogger(r.log))
+	rot, err := parseRotationSettings(r.getenv, cfg.mode) // changes.go
+	if err != nil {
+		return r.initFailed(ctx, exitUsage, reasonConfig, err)
+	}
+	copts = append(copts, rot.cacheOptions()...)
 
 	var (
 		h       http.Handler
@@ -182,7 +197,12 @@ func (r *runner) serve(ctx context.Context) int {
 			_ = c.Close()
 			return r.initFailed(ctx, exitUsage, reasonConfig, err)
 		}
-		closeFn, stats = func() { _ = c.Close() }, c.Stats
+		stopChanges, err := startChanges(ctx, c, awsCfg, rot, r.log) // changes.go
+		if err != nil {
+			_ = c.Close()
+			return r.initFailed(ctx, exitUsage, reasonConfig, err)
+		}
+		closeFn, stats = func() { stopChanges(); _ = c.Close() }, c.Stats
 	}
 
 	sopts := []httpcompat.ServerOption{httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(cfg.maxConcurrent),
@@ -197,6 +217,12 @@ func (r *runner) serve(ctx context.Context) int {
 	if err != nil {
 		closeFn()
 		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on localhost port %d (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", cfg.env.HTTPPort, err))
+	}
+	cloudSrv, err := r.listenCloud(h)
+	if err != nil {
+		_ = srv.Close()
+		closeFn()
+		return r.initFailed(ctx, exitUsage, reasonListen, err)
 	}
 	r.log.Info("parsecd: serving", "mode", cfg.mode, "addr", strings.Join(srv.Addrs(), " "), "emulate", cfg.emulate,
 		"jsonErrors", cfg.jsonErrors, "maxOpenConnections", cfg.maxOpenConns, "maxConcurrent", cfg.maxConcurrent,
@@ -218,9 +244,11 @@ func (r *runner) serve(ctx context.Context) int {
 		watching.Wait()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownBudget)
 		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			r.log.Warn("parsecd: graceful shutdown cut short", "error", err.Error())
-			_ = srv.Close()
+		for _, s := range append([]*httpcompat.Server{srv}, cloudSrv...) {
+			if err := s.Shutdown(sctx); err != nil {
+				r.log.Warn("parsecd: graceful shutdown cut short", "addr", s.Addr(), "error", err.Error())
+				_ = s.Close()
+			}
 		}
 		stopEMF()
 		closeFn()

@@ -38,6 +38,7 @@ var imports = map[string]string{
 	"sourcetest":     "github.com/parsec-go/parsec/source/sourcetest",
 	"httpcompat":     "github.com/parsec-go/parsec/httpcompat",
 	"sdkcache":       "github.com/parsec-go/parsec/sdkcache",
+	"resolve":        "github.com/parsec-go/parsec/resolve",
 }
 
 // snippet is one ```go block of README.md or of a page in docs/.

@@ -11,6 +11,12 @@
 // counts and the attributes given to [WithAttributes], never a parameter or
 // secret name or value.
 //
+// With [WithCloudExtensionsNames] it also creates the instruments AWS
+// Systems Manager Cloud Extensions names (cache.hits, cache.misses,
+// cache.load.failures, cache.evictions), computed from the same Stats;
+// Cloud Extensions' cache.refresh.failures has no counterpart, as
+// cache.Stats counts failed background refreshes among failed loads.
+//
 // It is its own Go module (github.com/parsec-go/parsec/metrics/otel), so
 // that the library's go.mod does not depend on OpenTelemetry.
 package otel

@@ -24,7 +24,8 @@ type StatsReader interface {
 type Option func(*config)
 
 type config struct {
-	attrs []attribute.KeyValue
+	attrs      []attribute.KeyValue
+	cloudNames bool // WithCloudExtensionsNames
 }
 
 // WithAttributes adds attributes to every observation (default: none), to
@@ -67,11 +68,23 @@ func Register(meter metric.Meter, c StatsReader, opts ...Option) (metric.Registr
 		}
 		insts[i], observables[i] = inst, inst
 	}
+	var cloud []metric.Int64ObservableCounter
+	if cfg.cloudNames {
+		var cobs []metric.Observable
+		var err error
+		if cloud, cobs, err = cloudInstruments(meter); err != nil {
+			return nil, err
+		}
+		observables = append(observables, cobs...)
+	}
 	obs := metric.WithAttributeSet(attribute.NewSet(cfg.attrs...))
 	reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		s := c.Stats()
 		for i, m := range ms {
 			o.ObserveInt64(insts[i], m.Int64(s), obs)
+		}
+		for i, inst := range cloud {
+			o.ObserveInt64(inst, clampInt64(cloudMetrics[i].value(s)), obs)
 		}
 		return nil
 	}, observables...)

@@ -34,7 +34,8 @@
 //     GetParametersByPath (Recursive, WithDecryption, MaxResults ≤ 10,
 //     NextToken; results sorted by name), PutParameter, LabelParameterVersion,
 //     DeleteParameter; Secrets Manager GetSecretValue (name, ARN or partial
-//     ARN; VersionId and VersionStage, which must agree), DescribeSecret,
+//     ARN; VersionId and VersionStage, which must agree), DescribeSecret
+//     (with the rotation fields of [Server.SetRotation]),
 //     BatchGetSecretValue (SecretIdList, or Filters with the key "name"),
 //     CreateSecret, PutSecretValue, UpdateSecretVersionStage, DeleteSecret.
 //     Any other target gets UnknownOperationException.
@@ -74,6 +75,7 @@
 //   - Every method of [Server] is safe for concurrent use. A request never
 //     panics the server: a panic becomes an InternalServerError response.
 //
-// Not supported: KMS key checks, tags, policies, ParameterFilters, rotation,
+// Not supported: KMS key checks, tags, policies, ParameterFilters, running
+// rotations (a test moves the stages: [Server.FinishRotation]),
 // replication, and IAM: every caller may do everything.
 package sourcetest

@@ -52,6 +52,7 @@ type secret struct {
 	name, arn, description, kmsKeyID string
 	created, changed, deleted        time.Time // deleted: zero unless scheduled for deletion
 	versions                         []*secretVersion
+	rotation                         Rotation // SetRotation, FinishRotation: rotation.go
 }
 
 func (sec *secret) version(id string) *secretVersion {

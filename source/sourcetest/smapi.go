@@ -76,7 +76,9 @@ func (in *describeSecretInput) serve(s *Server) (any, error) {
 		LastChangedDate    epoch  `json:",omitzero"`
 		Name               string
 		VersionIdsToStages map[string][]string
-	}{sec.arn, epoch(sec.created), epoch(sec.deleted), sec.description, sec.kmsKeyID, epoch(sec.changed), sec.name, stages}, nil
+		rotationOut        // rotation.go
+	}{sec.arn, epoch(sec.created), epoch(sec.deleted), sec.description, sec.kmsKeyID, epoch(sec.changed), sec.name, stages,
+		sec.rotation.out()}, nil
 }
 
 type batchGetSecretValueInput struct {
