@@ -151,11 +151,11 @@ func (s *store) current(k key) *entry {
 // when e's load started before the stored answer arrived and e holds an
 // older version of the value, or is a failure and the stored answer a value
 // (the last answer to arrive wins, but never by going back to a version
-// some caller may have been given already). An
-// invalidated entry counts as none. e is not stored, and put returns e,
-// when its name was invalidated after e's value was fetched (its waiters
-// asked before the invalidation; later reads load again). e.gen is taken
-// here, under the lock: the order of gen is the order of arrival.
+// some caller may have been given already). An invalidated entry counts as
+// none. e is not stored, and put returns e, when its name was invalidated
+// after e's value was fetched (its waiters asked before the invalidation;
+// later reads load again). e.gen is taken here, under the lock: the order
+// of gen is the order of arrival.
 //
 // A new key's Set is asynchronous in ristretto; put waits for it, under
 // the lock, so that a read right after the load is a hit and the next
