@@ -3,7 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
-	"github.com/parsec-go/parsec/internal/extenv"
+	"github.com/parsec-go/parsec/lambdaenv"
 	"strconv"
 	"sync"
 	"testing"
@@ -256,7 +256,7 @@ func TestPerCallTimeoutFromEnv(t *testing.T) {
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}
-		env := map[string]string{extenv.EnvSecretTimeout: "250"}
+		env := map[string]string{lambdaenv.EnvSecretTimeout: "250"}
 		c := mustNew(t, f.clients(), WithEnv(func(k string) string { return env[k] }))
 		start := time.Now()
 		_, err := c.Secret(context.Background(), SecretRequest{SecretID: "s"})

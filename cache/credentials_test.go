@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/parsec-go/parsec/cache"
-	"github.com/parsec-go/parsec/internal/extenv"
+	"github.com/parsec-go/parsec/lambdaenv"
 )
 
 // TestNoCredentialsIsConfig, as a new user meets it: NewDefault on a host
@@ -36,12 +36,12 @@ func TestNoCredentialsIsConfig(t *testing.T) {
 		"AWS_ENDPOINT_URL": "", "AWS_MAX_ATTEMPTS": "1",
 		"AWS_EC2_METADATA_DISABLED":         "false",
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL,
-		extenv.EnvLogLevel:                  "none",
+		lambdaenv.EnvLogLevel:               "none",
 	} {
 		t.Setenv(k, v)
 	}
-	for _, k := range []string{extenv.EnvCacheEnabled, extenv.EnvCacheSize, extenv.EnvHTTPPort, extenv.EnvMaxConnections,
-		extenv.EnvParameterTTL, extenv.EnvSecretTTL, extenv.EnvParameterTimeout, extenv.EnvSecretTimeout} {
+	for _, k := range []string{lambdaenv.EnvCacheEnabled, lambdaenv.EnvCacheSize, lambdaenv.EnvHTTPPort, lambdaenv.EnvMaxConnections,
+		lambdaenv.EnvParameterTTL, lambdaenv.EnvSecretTTL, lambdaenv.EnvParameterTimeout, lambdaenv.EnvSecretTimeout} {
 		t.Setenv(k, "")
 	}
 	c, err := cache.NewDefault(t.Context())

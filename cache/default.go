@@ -7,7 +7,7 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/parsec-go/parsec/internal/extenv"
+	"github.com/parsec-go/parsec/lambdaenv"
 	"github.com/parsec-go/parsec/source"
 )
 
@@ -16,8 +16,8 @@ import (
 //
 //   - the AWS SDK's default configuration, config.LoadDefaultConfig(ctx)
 //     (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, the credentials chain);
-//   - the extension's environment variables, read with os.Getenv as
-//     [WithEnv] does, including PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS
+//   - the extension's environment variables, read once with os.Getenv by
+//     lambdaenv.Parse and applied as [WithEnv] does, including PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS
 //     as the limit of connections per AWS client
 //     ([source.WithMaxConnections]);
 //   - the cache's default logger: slog.Default(), at WARN and above or at
@@ -32,7 +32,7 @@ import (
 // done. For anything else (clients of your own, another getenv, a fake in
 // tests) use [New].
 func NewDefault(ctx context.Context, opts ...Option) (*Cache, error) {
-	env, err := extenv.Parse(os.Getenv)
+	env, err := lambdaenv.Parse(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +40,6 @@ func NewDefault(ctx context.Context, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: the AWS SDK's default configuration: %w", err)
 	}
-	src := source.New(cfg, source.WithMaxConnections(env.MaxConnections))
-	return New(src, append([]Option{WithEnv(os.Getenv)}, opts...)...)
+	src := source.New(cfg, env.SourceOptions()...)
+	return New(src, append([]Option{WithSettings(env)}, opts...)...)
 }

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/parsec-go/parsec/cache"
-	"github.com/parsec-go/parsec/internal/extenv"
+	"github.com/parsec-go/parsec/lambdaenv"
 	"github.com/parsec-go/parsec/source/sourcetest"
 )
 
@@ -39,8 +39,8 @@ func defaultEnv(t *testing.T, endpoint string) {
 	} {
 		t.Setenv(k, v)
 	}
-	for _, k := range []string{extenv.EnvCacheEnabled, extenv.EnvCacheSize, extenv.EnvHTTPPort, extenv.EnvMaxConnections,
-		extenv.EnvLogLevel, extenv.EnvParameterTTL, extenv.EnvSecretTTL, extenv.EnvParameterTimeout, extenv.EnvSecretTimeout} {
+	for _, k := range []string{lambdaenv.EnvCacheEnabled, lambdaenv.EnvCacheSize, lambdaenv.EnvHTTPPort, lambdaenv.EnvMaxConnections,
+		lambdaenv.EnvLogLevel, lambdaenv.EnvParameterTTL, lambdaenv.EnvSecretTTL, lambdaenv.EnvParameterTimeout, lambdaenv.EnvSecretTimeout} {
 		t.Setenv(k, "")
 	}
 }
@@ -91,7 +91,7 @@ func TestNewDefaultEnvAndOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defaultEnv(t, srv.URL)
-	t.Setenv(extenv.EnvCacheEnabled, "FALSE")
+	t.Setenv(lambdaenv.EnvCacheEnabled, "FALSE")
 	read := func(c *cache.Cache) {
 		t.Helper()
 		for range 2 {
@@ -102,25 +102,25 @@ func TestNewDefaultEnvAndOptions(t *testing.T) {
 	}
 	read(newDefault(t))
 	if n := srv.CallsFor("GetParameter", "/app/key"); n != 2 {
-		t.Errorf("%s=FALSE: %d upstream calls for two reads; want 2", extenv.EnvCacheEnabled, n)
+		t.Errorf("%s=FALSE: %d upstream calls for two reads; want 2", lambdaenv.EnvCacheEnabled, n)
 	}
 	read(newDefault(t, cache.WithEnabled(true)))
 	if n := srv.CallsFor("GetParameter", "/app/key"); n != 3 {
-		t.Errorf("%s=FALSE and WithEnabled(true): %d upstream calls after two more reads; want 3 (the option wins)", extenv.EnvCacheEnabled, n-2)
+		t.Errorf("%s=FALSE and WithEnabled(true): %d upstream calls after two more reads; want 3 (the option wins)", lambdaenv.EnvCacheEnabled, n-2)
 	}
 }
 
 // TestNewDefaultBadEnv: a bad variable is an error naming it and its value.
 func TestNewDefaultBadEnv(t *testing.T) {
 	defaultEnv(t, "http://127.0.0.1:1") // never dialled
-	t.Setenv(extenv.EnvMaxConnections, "0")
+	t.Setenv(lambdaenv.EnvMaxConnections, "0")
 	c, err := cache.NewDefault(t.Context())
 	if err == nil {
 		c.Close()
 		t.Fatal("NewDefault with MAX_CONNECTIONS=0 = nil error")
 	}
-	if !strings.Contains(err.Error(), extenv.EnvMaxConnections) || !strings.Contains(err.Error(), `"0"`) && !strings.Contains(err.Error(), "=0") {
-		t.Errorf("NewDefault error = %q; want it to name %s and the value 0", err, extenv.EnvMaxConnections)
+	if !strings.Contains(err.Error(), lambdaenv.EnvMaxConnections) || !strings.Contains(err.Error(), `"0"`) && !strings.Contains(err.Error(), "=0") {
+		t.Errorf("NewDefault error = %q; want it to name %s and the value 0", err, lambdaenv.EnvMaxConnections)
 	}
 }
 
@@ -159,7 +159,7 @@ func TestNewDefaultMaxConnections(t *testing.T) {
 	gate.Start()
 	defer gate.Close()
 	defaultEnv(t, gate.URL)
-	t.Setenv(extenv.EnvMaxConnections, "2")
+	t.Setenv(lambdaenv.EnvMaxConnections, "2")
 	c := newDefault(t)
 
 	var wg sync.WaitGroup
@@ -184,6 +184,6 @@ func TestNewDefaultMaxConnections(t *testing.T) {
 		}
 	}
 	if got := conns.Load(); got != 2 {
-		t.Errorf("four reads with %s=2 opened %d connections; want 2", extenv.EnvMaxConnections, got)
+		t.Errorf("four reads with %s=2 opened %d connections; want 2", lambdaenv.EnvMaxConnections, got)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/parsec-go/parsec/cache"
 	"github.com/parsec-go/parsec/source"
@@ -65,25 +64,6 @@ func Example() {
 	// db.internal 6
 	// upstream calls: 2
 	// printing a secret redacts it: Secret{Name:app/db VersionID:EXAMPLE1-89ab-cdef-0123-456789abcdef Value:[REDACTED]}
-}
-
-// Code written against an interface of the SDK's methods gets caching by
-// swapping the *ssm.Client for the cache.
-func ExampleCache_GetParameter() {
-	srv := sourcetest.NewServer()
-	defer srv.Close()
-	srv.PutParameter(sourcetest.Parameter{Name: "/app/flag", Value: "on"})
-
-	type parameterAPI interface {
-		GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-	}
-	c, _ := cache.New(srv.Clients())
-	defer c.Close()
-	var api parameterAPI = c // was: srv.SSM()
-	name := "/app/flag"
-	out, err := api.GetParameter(context.Background(), &ssm.GetParameterInput{Name: &name})
-	fmt.Println(*out.Parameter.Value, err)
-	// Output: on <nil>
 }
 
 func ExampleCache_Prefetch() {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/parsec-go/parsec/lambdaenv"
 	"github.com/parsec-go/parsec/source"
 )
 
@@ -47,8 +48,11 @@ type config struct {
 	rotationAware  bool
 	rotationJitter time.Duration // 0: DefaultRotationJitter
 
-	// From WithEnv: applied before every explicit option, whatever their order.
-	env      []Option
+	// The environment (WithEnv, WithSettings) is a layer between the
+	// defaults and the explicit options: applyEnv fills the fields no
+	// option set (explicit) once every option has run.
+	env      *lambdaenv.Settings
+	explicit field       // the fields an explicit option set
 	envLevel *slog.Level // PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL, when set
 	notes    []string    // logged once at INFO by New
 }
@@ -72,32 +76,21 @@ func defaultConfig() config {
 	}
 }
 
-// buildConfig applies opts over the defaults. The environment read by
-// WithEnv comes first and every explicit option after it, whatever their
-// order in opts: a first pass collects what WithEnv found, a second applies
-// it and then the explicit options (options are pure, so running them twice
-// is safe).
+// buildConfig applies opts, once each and in order, over the defaults, then
+// the environment's settings (WithEnv, WithSettings) to every field no
+// option set: an explicit option wins over the environment whatever their
+// order.
 func buildConfig(opts []Option) (config, error) {
-	probe := defaultConfig()
+	cfg := defaultConfig()
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
-		if err := o(&probe); err != nil {
-			return config{}, err
-		}
-	}
-	cfg := defaultConfig()
-	for _, o := range probe.env {
 		if err := o(&cfg); err != nil {
 			return config{}, err
 		}
 	}
-	for _, o := range opts {
-		if o != nil {
-			_ = o(&cfg) // succeeded in the first pass
-		}
-	}
+	cfg.applyEnv()
 	return cfg, nil
 }
 
@@ -115,6 +108,7 @@ func nonNegative(name string, d time.Duration) error {
 func WithTTL(d time.Duration) Option {
 	return func(c *config) error {
 		c.ttl = [numKinds]time.Duration{d, d, d}
+		c.explicit |= fieldParameterTTL | fieldSecretTTL
 		return nonNegative("TTL", d)
 	}
 }
@@ -124,13 +118,18 @@ func WithTTL(d time.Duration) Option {
 func WithParameterTTL(d time.Duration) Option {
 	return func(c *config) error {
 		c.ttl[kindParameter], c.ttl[kindPath] = d, d
+		c.explicit |= fieldParameterTTL
 		return nonNegative("parameter TTL", d)
 	}
 }
 
 // WithSecretTTL sets the TTL of secrets only (default 300 s).
 func WithSecretTTL(d time.Duration) Option {
-	return func(c *config) error { c.ttl[kindSecret] = d; return nonNegative("secret TTL", d) }
+	return func(c *config) error {
+		c.ttl[kindSecret] = d
+		c.explicit |= fieldSecretTTL
+		return nonNegative("secret TTL", d)
+	}
 }
 
 // WithMaxEntries bounds the number of values cached, parameters, secrets
@@ -147,6 +146,7 @@ func WithMaxEntries(n int) Option {
 			return fmt.Errorf("cache: max entries must not be negative, got %d", n)
 		}
 		c.maxEntries = n
+		c.explicit |= fieldMaxEntries
 		return nil
 	}
 }
@@ -154,7 +154,11 @@ func WithMaxEntries(n int) Option {
 // WithEnabled turns caching off (false) or on (true, the default), as
 // PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED does.
 func WithEnabled(on bool) Option {
-	return func(c *config) error { c.enabled = on; return nil }
+	return func(c *config) error {
+		c.enabled = on
+		c.explicit |= fieldEnabled
+		return nil
+	}
 }
 
 // WithParameterTimeout bounds each SSM call (default 0: only the load
@@ -162,6 +166,7 @@ func WithEnabled(on bool) Option {
 func WithParameterTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		c.timeout[kindParameter], c.timeout[kindPath] = d, d
+		c.explicit |= fieldParameterTimeout
 		return nonNegative("parameter timeout", d)
 	}
 }
@@ -169,7 +174,11 @@ func WithParameterTimeout(d time.Duration) Option {
 // WithSecretTimeout bounds each Secrets Manager call (default 0: only the
 // load timeout applies), as SECRETS_MANAGER_TIMEOUT_MILLIS does.
 func WithSecretTimeout(d time.Duration) Option {
-	return func(c *config) error { c.timeout[kindSecret] = d; return nonNegative("secret timeout", d) }
+	return func(c *config) error {
+		c.timeout[kindSecret] = d
+		c.explicit |= fieldSecretTimeout
+		return nonNegative("secret timeout", d)
+	}
 }
 
 // WithLoadTimeout bounds a shared load when no per-call timeout is set

@@ -11,9 +11,8 @@ import (
 // ([Cache.Parameter], [Cache.Secret], the typed reads), each item of a batch
 // read ([Cache.Parameters], [Cache.Secrets], [Cache.Prefetch], the SDK-shaped
 // batch calls of package sdkcache), a path listing ([Cache.ParametersByPath],
-// one read of the path's key) and an SDK-shaped call ([Cache.GetParameter],
-// [Cache.GetSecretValue]) is a hit, a negative hit or a miss; an SDK-shaped
-// call that bypasses the cache is counted in Bypassed instead. Upstream
+// one read of the path's key) and an SDK-shaped call of package sdkcache is
+// a hit, a negative hit or a miss. Upstream
 // calls are counted apart from reads: a batch call answers up to ten or
 // twenty misses with one load.
 type Stats struct {
@@ -44,9 +43,10 @@ type Stats struct {
 	// RefreshFailures counts those background reloads that failed
 	// (readers kept the value in memory); each is also in LoadErrors.
 	RefreshFailures uint64
-	// Bypassed counts SDK-shaped calls ([Cache.GetParameter],
-	// [Cache.GetSecretValue]) given option functions, which skip the cache
-	// and go to the upstream client: neither hits nor misses.
+	// Bypassed is always 0: the SDK-shaped calls that bypass the cache are
+	// sdkcache.Reader's now, which counts them (Reader.Bypassed).
+	//
+	// Deprecated: use sdkcache.Reader.Bypassed.
 	Bypassed uint64
 	// Evictions counts entries the store evicted to admit another, at its
 	// limit.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 )
 
 // ErrDecode is matched by every [*DecodeError].
@@ -92,7 +93,7 @@ func decodeCached[T any](c *Cache, k key, name, value string) (T, error) {
 	var v T
 	if err := json.Unmarshal([]byte(value), &v); err != nil {
 		var zero T
-		return zero, decodeErr(name, t.String(), err)
+		return zero, decodeErr(name, t, err)
 	}
 	// Keep it only if the entry still holds the value just decoded.
 	if e != nil && stringOf(e) == value {
@@ -103,19 +104,63 @@ func decodeCached[T any](c *Cache, k key, name, value string) (T, error) {
 
 // decodeErr turns a json error into one that carries no part of the value
 // (json.SyntaxError's message quotes a character of it).
-func decodeErr(name, typ string, err error) error {
-	de := &DecodeError{Name: name, Type: typ, Offset: -1}
+func decodeErr(name string, t reflect.Type, err error) error {
+	de := &DecodeError{Name: name, Type: t.String(), Offset: -1}
 	var se *json.SyntaxError
 	var ue *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
 		de.Offset, de.Reason = se.Offset, "invalid JSON"
 	case errors.As(err, &ue):
-		de.Offset, de.Reason = ue.Offset, "JSON "+ue.Value+" does not fit field "+ue.Field+" of type "+ue.Type.String()
+		// ue.Value is the JSON kind, followed for a number by its digits:
+		// keep the kind only.
+		kind, _, _ := strings.Cut(ue.Value, " ")
+		de.Offset, de.Reason = ue.Offset, "JSON "+kind+" does not fit "+fieldText(t, ue.Field)+"type "+ue.Type.String()
 	default:
 		de.Reason = "invalid JSON"
 	}
 	return de
+}
+
+// fieldText returns "field F of " for the path F an UnmarshalTypeError
+// names, when every step of it is the name of a field of t (a struct
+// field's Go or JSON name, found by walking t): the path comes from the
+// type, but a decoder that named map keys in it would quote the value's
+// own keys. Otherwise it returns "".
+func fieldText(t reflect.Type, path string) string {
+	if path == "" {
+		return ""
+	}
+	names := map[string]bool{}
+	fieldNames(t, names, map[reflect.Type]bool{})
+	for seg := range strings.SplitSeq(path, ".") {
+		if !names[seg] {
+			return ""
+		}
+	}
+	return "field " + path + " of "
+}
+
+// fieldNames adds the Go and JSON names of the struct fields reachable
+// from t to names, visiting each type once.
+func fieldNames(t reflect.Type, names map[string]bool, seen map[reflect.Type]bool) {
+	if seen[t] {
+		return
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		fieldNames(t.Elem(), names, seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			names[f.Name] = true
+			if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" && tag != "-" {
+				names[tag] = true
+			}
+			fieldNames(f.Type, names, seen)
+		}
+	}
 }
 
 // hasReferences reports whether values of t can share mutable memory when

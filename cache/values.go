@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -19,9 +20,10 @@ const redacted = "[REDACTED]"
 // callers and must be treated as read-only; [Parameter.Output] returns a
 // fresh copy in the SDK's shape. The value and the source result are read
 // through methods and redacted when a Parameter is printed, logged or
-// encoded; they sit behind a pointer, so that fmt's reflection (which prints
-// a Parameter held in an unexported field without calling its methods)
-// shows an address, never the value. The zero Parameter has no value.
+// encoded; they sit behind an unsafe.Pointer, so that printers that walk
+// a value by reflection without calling its methods (fmt for a Parameter in
+// an unexported field, spew, testify's diffs, go-cmp) show an address,
+// never the value. The zero Parameter has no value.
 type Parameter struct {
 	Name         string                 // the name SSM returned (a full path, or the /aws/reference/... name)
 	Type         ssmtypes.ParameterType // String, StringList or SecureString
@@ -31,16 +33,22 @@ type Parameter struct {
 	LastModified time.Time              // when this version was written
 	Selector     string                 // ":3" or ":label" when the read named one
 
-	raw *sealed[ssmtypes.Parameter] // as SSM returned it; shared, never changed, never handed out
+	raw hidden[ssmtypes.Parameter] // as SSM returned it; shared, never changed, never handed out
 }
 
-// sealed holds a value two pointers away from the struct that holds it:
-// fmt's reflection prints a pointer's target once (for a verb that does not
-// fit a pointer, such as %s or %x) but prints the pointers inside it as
-// addresses, so what v holds, even a []byte, is never printed.
-type sealed[T any] struct{ v *T }
+// hidden holds a *T as an unsafe.Pointer. Printers that walk a value by
+// reflection without calling its methods (fmt for a Parameter in an
+// unexported field, spew with DisableMethods, testify's assert.Equal diff,
+// go-cmp with AllowUnexported) show an unsafe.Pointer as an address and
+// never follow it, so what it points to (the value, a []byte of a binary
+// secret) is never printed. It costs nothing: no allocation, and get is a
+// conversion. The pointer keeps its target alive as any pointer does.
+type hidden[T any] struct{ p unsafe.Pointer }
 
-func seal[T any](v *T) *sealed[T] { return &sealed[T]{v: v} }
+func hide[T any](v *T) hidden[T] { return hidden[T]{p: unsafe.Pointer(v)} }
+
+// get returns the pointer; nil for the zero hidden.
+func (h hidden[T]) get() *T { return (*T)(h.p) }
 
 func newParameter(p *ssmtypes.Parameter) Parameter {
 	if p == nil {
@@ -54,7 +62,7 @@ func newParameter(p *ssmtypes.Parameter) Parameter {
 		ARN:      deref(raw.ARN),
 		DataType: deref(raw.DataType),
 		Selector: deref(raw.Selector),
-		raw:      seal(&raw),
+		raw:      hide(&raw),
 	}
 	if raw.LastModifiedDate != nil {
 		out.LastModified = *raw.LastModifiedDate
@@ -65,20 +73,20 @@ func newParameter(p *ssmtypes.Parameter) Parameter {
 // Value returns the value; ciphertext for a SecureString read without
 // decryption.
 func (p Parameter) Value() string {
-	if p.raw == nil {
-		return ""
+	if r := p.raw.get(); r != nil {
+		return deref(r.Value)
 	}
-	return deref(p.raw.v.Value)
+	return ""
 }
 
 // SourceResult returns, for a Secrets Manager reference
 // (/aws/reference/secretsmanager/...), the secret's JSON, which holds the
 // value; "" otherwise.
 func (p Parameter) SourceResult() string {
-	if p.raw == nil {
-		return ""
+	if r := p.raw.get(); r != nil {
+		return deref(r.SourceResult)
 	}
-	return deref(p.raw.v.SourceResult)
+	return ""
 }
 
 // List returns a StringList's items (the value split at commas). It
@@ -95,8 +103,8 @@ func (p Parameter) List() []string {
 // the caller may change.
 func (p Parameter) Output() *ssm.GetParameterOutput {
 	var raw ssmtypes.Parameter
-	if p.raw != nil {
-		raw = *p.raw.v
+	if r := p.raw.get(); r != nil {
+		raw = *r
 	} else if p.Name != "" { // built by hand, without a value
 		raw = ssmtypes.Parameter{Name: &p.Name, Type: p.Type, Version: p.Version}
 	}
@@ -141,7 +149,8 @@ func (p Parameter) MarshalJSON() ([]byte, error) {
 
 // Secret is one version of a secret as Secrets Manager returned it. Its value
 // is read through methods and redacted when a Secret is printed, logged or
-// encoded; it sits behind a pointer, out of reach of fmt's reflection.
+// encoded; it sits behind an unsafe.Pointer, out of reach of reflection-based
+// printers (fmt, spew, testify's diffs, go-cmp), which show an address.
 // Binary and Stages return copies, so no caller can change what another one
 // reads. The zero Secret has no value.
 type Secret struct {
@@ -150,8 +159,8 @@ type Secret struct {
 	VersionID string
 	Created   time.Time // when this version was created
 
-	raw      *sealed[secretsmanager.GetSecretValueOutput] // as returned, slices private; shared, never changed or handed out
-	rotation *secretRotation                              // WithRotationAware: what DescribeSecret said (rotation.go); nil otherwise
+	raw      hidden[secretsmanager.GetSecretValueOutput] // as returned, slices private; shared, never changed or handed out
+	rotation *secretRotation                             // WithRotationAware: what DescribeSecret said (rotation.go); nil otherwise
 }
 
 func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {
@@ -172,36 +181,36 @@ func newSecret(o *secretsmanager.GetSecretValueOutput) Secret {
 		Name:      deref(o.Name),
 		VersionID: deref(o.VersionId),
 		Created:   deref(o.CreatedDate),
-		raw:       seal(raw),
+		raw:       hide(raw),
 	}
 }
 
 // Value returns the SecretString; "" for a binary secret (see HasString).
 func (s Secret) Value() string {
-	if s.raw == nil {
-		return ""
+	if r := s.raw.get(); r != nil {
+		return deref(r.SecretString)
 	}
-	return deref(s.raw.v.SecretString)
+	return ""
 }
 
 // HasString reports whether the secret has a SecretString (as opposed to a
 // SecretBinary).
-func (s Secret) HasString() bool { return s.raw != nil && s.raw.v.SecretString != nil }
+func (s Secret) HasString() bool { r := s.raw.get(); return r != nil && r.SecretString != nil }
 
 // Binary returns a copy of the SecretBinary, or nil for a string secret.
 func (s Secret) Binary() []byte {
-	if s.raw == nil {
-		return nil
+	if r := s.raw.get(); r != nil {
+		return cloneSlice(r.SecretBinary)
 	}
-	return cloneSlice(s.raw.v.SecretBinary)
+	return nil
 }
 
 // Stages returns a copy of the version's staging labels.
 func (s Secret) Stages() []string {
-	if s.raw == nil {
-		return nil
+	if r := s.raw.get(); r != nil {
+		return cloneSlice(r.VersionStages)
 	}
-	return cloneSlice(s.raw.v.VersionStages)
+	return nil
 }
 
 // Output returns the secret in the shape of
@@ -210,8 +219,8 @@ func (s Secret) Stages() []string {
 // change.
 func (s Secret) Output() *secretsmanager.GetSecretValueOutput {
 	var r secretsmanager.GetSecretValueOutput
-	if s.raw != nil {
-		r = *s.raw.v
+	if raw := s.raw.get(); raw != nil {
+		r = *raw
 	}
 	return &secretsmanager.GetSecretValueOutput{
 		ARN:           clonePtr(r.ARN),

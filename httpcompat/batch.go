@@ -13,11 +13,6 @@ import (
 	"github.com/parsec-go/parsec/internal/awsname"
 )
 
-// routeBatch is parsec's addition to the extension's API: several
-// parameters in one request. Its path is outside the extension's, so it
-// cannot collide with anything an extension client sends.
-const routeBatch = "/parsec/v1/parameters"
-
 // maxBatchNames bounds one batch request (the cache splits it into
 // GetParameters calls of ten).
 const maxBatchNames = 100
@@ -34,6 +29,9 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 		case "name":
 			if p.value == "" {
 				return nil, &requestError{field: "name", rule: ruleRequired}
+			}
+			if err := noQuestionMark("name", p.value); err != nil {
+				return nil, err
 			}
 			names = append(names, p.value)
 		case "withDecryption", maxAgeSeconds:
@@ -74,7 +72,7 @@ func batchQuery(params []param) ([]cache.ParameterRequest, error) {
 // ssm.GetParametersOutput: Parameters in request order (duplicates once),
 // InvalidParameters the names that do not exist. Any other failure of an
 // item fails the request with that item's status, as a single read would.
-func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, _ string) {
 	params, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		h.fail(r, w, routeBatch, err)

@@ -120,7 +120,7 @@ func TestCanary(t *testing.T) {
 			<-blocked
 		}
 	}
-	s := listen(t, h, WithMaxConcurrent(1), WithServerLogger(log))
+	s := listen(t, h, WithMaxConcurrent(1), WithLogger(log))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

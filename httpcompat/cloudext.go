@@ -84,30 +84,24 @@ type CloudExtensions struct {
 	slots  chan struct{} // requests in progress, at most MaxCloudInFlight
 }
 
-// CloudOption configures [NewCloudExtensions]. An option that returns an
-// error makes NewCloudExtensions fail with it.
-type CloudOption func(*cloudConfig) error
-
-type cloudConfig struct {
-	key    *ExtensionKey
-	noAuth bool
-	token  string
-	logger *slog.Logger
-	now    func() time.Time
-}
+// CloudOption is the former name of [NewCloudExtensions]' options.
+//
+// Deprecated: use [Option], which NewCloudExtensions takes.
+type CloudOption = Option
 
 // WithExtensionKey makes every request need a SigV4 signature made with k,
 // as a profile whose authentication is "extension key" does. A request
 // without one, or with a wrong one, is refused (see [CloudExtensions]).
-// The id and the secret must not be empty or carry whitespace.
-func WithExtensionKey(k ExtensionKey) CloudOption {
-	return func(c *cloudConfig) error {
+// The id and the secret must not be empty or carry whitespace. Cloud
+// Extensions only.
+func WithExtensionKey(k ExtensionKey) Option {
+	return only(scopeCloud, "WithExtensionKey", func(c *options) error {
 		if err := k.Validate(); err != nil {
 			return err
 		}
 		c.key = &k
 		return nil
-	}
+	})
 }
 
 // Validate reports whether k can sign requests: an id and a secret, not
@@ -130,53 +124,46 @@ func (k ExtensionKey) Validate() error {
 // WithoutAuthentication serves requests without checking a signature, as
 // a profile whose authentication is "none" does. Local development only:
 // any process that can reach the port reads every value.
-// NewCloudExtensions logs a WARN when it is used.
-func WithoutAuthentication() CloudOption {
-	return func(c *cloudConfig) error { c.noAuth = true; return nil }
+// NewCloudExtensions logs a WARN when it is used. Cloud Extensions only.
+func WithoutAuthentication() Option {
+	return only(scopeCloud, "WithoutAuthentication", func(c *options) error { c.noAuth = true; return nil })
 }
 
 // WithSSRFToken turns on the Secrets Manager extension's SSRF token check:
 // the query, path and /v1/ routes then need token in
 // X-Aws-Parameters-Secrets-Token or X-Vault-Token, as well as the
 // signature. Cloud Extensions has the check on by default; parsec has it
-// off unless this option is given. The token is kept only as a digest.
-func WithSSRFToken(token string) CloudOption {
-	return func(c *cloudConfig) error {
-		var hc handlerConfig
-		if err := WithToken(token)(&hc); err != nil {
-			return errors.New(strings.Replace(err.Error(), "WithToken", "WithSSRFToken", 1))
+// off unless this option is given. The token is kept only as a digest; it
+// follows [WithToken]'s rules. Cloud Extensions only.
+func WithSSRFToken(token string) Option {
+	return only(scopeCloud, "WithSSRFToken", func(c *options) error {
+		if err := checkToken("WithSSRFToken", token); err != nil {
+			return err
 		}
-		c.token = token
+		c.ssrfToken = token
 		return nil
-	}
+	})
 }
 
-// WithCloudLogger sets where the handler logs (default: nowhere). Records
-// carry the route, the status, the error code and the name; never a
-// value, a header or the key.
-func WithCloudLogger(l *slog.Logger) CloudOption {
-	return func(c *cloudConfig) error { c.logger = l; return nil }
-}
+// WithCloudLogger is [WithLogger] given to NewCloudExtensions.
+//
+// Deprecated: use WithLogger.
+func WithCloudLogger(l *slog.Logger) Option { return WithLogger(l) }
 
 // withCloudClock replaces time.Now (tests).
-func withCloudClock(now func() time.Time) CloudOption {
-	return func(c *cloudConfig) error { c.now = now; return nil }
+func withCloudClock(now func() time.Time) Option {
+	return only(scopeCloud, "withCloudClock", func(c *options) error { c.now = now; return nil })
 }
 
 // NewCloudExtensions returns the Cloud Extensions API over c. It needs
 // [WithExtensionKey] or [WithoutAuthentication], not both. It does no I/O.
-func NewCloudExtensions(c *cache.Cache, opts ...CloudOption) (*CloudExtensions, error) {
+func NewCloudExtensions(c *cache.Cache, opts ...Option) (*CloudExtensions, error) {
 	if c == nil {
 		return nil, errors.New("httpcompat: NewCloudExtensions needs a cache")
 	}
-	cfg := cloudConfig{now: time.Now}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
+	cfg := options{now: time.Now}
+	if err := applyOptions(&cfg, scopeCloud, "NewCloudExtensions", opts); err != nil {
+		return nil, err
 	}
 	switch {
 	case cfg.key != nil && cfg.noAuth:
@@ -184,18 +171,15 @@ func NewCloudExtensions(c *cache.Cache, opts ...CloudOption) (*CloudExtensions, 
 	case cfg.key == nil && !cfg.noAuth:
 		return nil, errors.New("httpcompat: an authentication is required: use WithExtensionKey, or WithoutAuthentication for local development")
 	}
-	if cfg.logger == nil {
-		cfg.logger = slog.New(slog.DiscardHandler)
-	}
 	h := &CloudExtensions{cache: c, log: cfg.logger, slots: make(chan struct{}, MaxCloudInFlight)}
 	if cfg.key != nil {
 		h.verify = newVerifier(*cfg.key, cfg.now)
 	} else {
 		h.log.Warn("httpcompat: Cloud Extensions API without authentication: any local process can read every value; use only for local development")
 	}
-	if cfg.token != "" {
+	if cfg.ssrfToken != "" {
 		h.ssrf = true
-		h.digest = sha256.Sum256([]byte(cfg.token))
+		h.digest = sha256.Sum256([]byte(cfg.ssrfToken))
 	}
 	return h, nil
 }
@@ -214,16 +198,36 @@ func (h *CloudExtensions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.throttled(w, r, path)
 		return
 	}
-	switch {
-	case path == routeParameterStore || path == routeParameterStore+"/":
-		h.serveJSON11(w, r, ssmProtocol)
-	case (path == routeSecretsManager || path == routeSecretsManager+"/") && r.Method == http.MethodPost:
-		h.serveJSON11(w, r, secretsManagerProtocol)
-	case path == routeSecretsManager || strings.HasPrefix(path, routeSecretsManager+"/") || strings.HasPrefix(path, routeV1):
-		h.serveSecretRoute(w, r, path)
-	default:
-		h.smError(r, w, http.StatusNotFound, "NotFoundException", "no such route: use POST /parameterstore, GET /secretsmanager/get?secretId=ID, GET /secretsmanager/ID, GET /v1/ID or POST /secretsmanager", "")
+	rt, _ := match(cloudRouteTable[:], path, r.Method)
+	if rt == nil {
+		h.smError(r, w, http.StatusNotFound, "NotFoundException", cloudNotFoundText, "")
+		return
 	}
+	rt.serve(h, w, r, path)
+}
+
+// cloudRouteTable is the Cloud Extensions API's routes, in the order its
+// 404 text lists them; serve is given the whole escaped path.
+var cloudRouteTable = [...]route[*CloudExtensions]{
+	{path: routeParameterStore, slash: true, usage: "POST " + routeParameterStore, json11: ssmProtocol, serve: serveSSMJSON},
+	{path: routeSecretsManager + "/", prefix: true, usage: "GET " + routeSecretsManagerGet + "?secretId=ID, GET " + routeSecretsManager + "/ID", serve: serveSecretPath},
+	{path: routeV1, prefix: true, usage: "GET " + routeV1 + "ID", serve: serveSecretPath},
+	{path: routeSecretsManager, slash: true, method: http.MethodPost, usage: "POST " + routeSecretsManager, json11: secretsManagerProtocol, serve: serveSecretsManagerJSON},
+	{path: routeSecretsManager, serve: serveSecretPath}, // any other method: the Secrets Manager extension's answer
+}
+
+var cloudNotFoundText = "no such route: use " + usages(cloudRouteTable[:])
+
+func serveSSMJSON(h *CloudExtensions, w http.ResponseWriter, r *http.Request, _ string) {
+	h.serveJSON11(w, r, ssmProtocol)
+}
+
+func serveSecretsManagerJSON(h *CloudExtensions, w http.ResponseWriter, r *http.Request, _ string) {
+	h.serveJSON11(w, r, secretsManagerProtocol)
+}
+
+func serveSecretPath(h *CloudExtensions, w http.ResponseWriter, r *http.Request, path string) {
+	h.serveSecretRoute(w, r, path)
 }
 
 // throttled answers a request beyond MaxCloudInFlight in its route's
@@ -231,14 +235,11 @@ func (h *CloudExtensions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *CloudExtensions) throttled(w http.ResponseWriter, r *http.Request, path string) {
 	w.Header().Set("Retry-After", "1")
 	const msg = "too many requests in progress: retry after the time in Retry-After"
-	switch {
-	case path == routeParameterStore || path == routeParameterStore+"/":
-		h.json11Fail(r, w, ssmProtocol, &json11Error{http.StatusTooManyRequests, "ThrottlingException", msg}, "")
-	case (path == routeSecretsManager || path == routeSecretsManager+"/") && r.Method == http.MethodPost:
-		h.json11Fail(r, w, secretsManagerProtocol, &json11Error{http.StatusTooManyRequests, "ThrottlingException", msg}, "")
-	default:
-		h.smError(r, w, http.StatusTooManyRequests, "ThrottlingException", msg, path)
+	if rt, _ := match(cloudRouteTable[:], path, r.Method); rt != nil && rt.json11 != nil {
+		h.json11Fail(r, w, rt.json11, &json11Error{http.StatusTooManyRequests, "ThrottlingException", msg}, "")
+		return
 	}
+	h.smError(r, w, http.StatusTooManyRequests, "ThrottlingException", msg, path)
 }
 
 // readBody reads at most maxCloudBody bytes of the body; ok is false when

@@ -26,11 +26,11 @@ var testKey = ExtensionKey{ID: "AKIDPARSECEXAMPLE", Secret: "canary-extension-se
 
 // newCloudServer serves the Cloud Extensions API over a fresh fake
 // upstream on 127.0.0.1, with the test key, logging at DEBUG into logs.
-func newCloudServer(t testing.TB, opts ...CloudOption) (*Server, *upstream, *logbuf.Buffer) {
+func newCloudServer(t testing.TB, opts ...Option) (*Server, *upstream, *logbuf.Buffer) {
 	t.Helper()
 	u := &upstream{}
 	logs := &logbuf.Buffer{}
-	opts = append([]CloudOption{WithExtensionKey(testKey), WithCloudLogger(NewLogger(logs, slog.LevelDebug))}, opts...)
+	opts = append([]Option{WithExtensionKey(testKey), WithLogger(NewLogger(logs, slog.LevelDebug))}, opts...)
 	h, err := NewCloudExtensions(newCache(t, u.clients()), opts...)
 	if err != nil {
 		t.Fatalf("NewCloudExtensions: %v", err)

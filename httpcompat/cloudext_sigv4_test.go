@@ -16,10 +16,10 @@ import (
 
 // cloudHandlerAt returns the Cloud Extensions handler with the test key
 // and a clock reading now.
-func cloudHandlerAt(t *testing.T, now time.Time, opts ...CloudOption) *CloudExtensions {
+func cloudHandlerAt(t *testing.T, now time.Time, opts ...Option) *CloudExtensions {
 	t.Helper()
 	u := &upstream{}
-	h, err := NewCloudExtensions(newCache(t, u.clients()), append([]CloudOption{WithExtensionKey(testKey), withCloudClock(func() time.Time { return now })}, opts...)...)
+	h, err := NewCloudExtensions(newCache(t, u.clients()), append([]Option{WithExtensionKey(testKey), withCloudClock(func() time.Time { return now })}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,14 +186,14 @@ func TestNewCloudExtensionsOptions(t *testing.T) {
 	c := newCache(t, (&upstream{}).clients())
 	for _, tc := range []struct {
 		name string
-		opts []CloudOption
+		opts []Option
 	}{
 		{"no authentication given", nil},
-		{"both", []CloudOption{WithExtensionKey(testKey), WithoutAuthentication()}},
-		{"empty id", []CloudOption{WithExtensionKey(ExtensionKey{Secret: "s"})}},
-		{"empty secret", []CloudOption{WithExtensionKey(ExtensionKey{ID: "id"})}},
-		{"id with a slash", []CloudOption{WithExtensionKey(ExtensionKey{ID: "a/b", Secret: "s"})}},
-		{"empty SSRF token", []CloudOption{WithoutAuthentication(), WithSSRFToken("")}},
+		{"both", []Option{WithExtensionKey(testKey), WithoutAuthentication()}},
+		{"empty id", []Option{WithExtensionKey(ExtensionKey{Secret: "s"})}},
+		{"empty secret", []Option{WithExtensionKey(ExtensionKey{ID: "id"})}},
+		{"id with a slash", []Option{WithExtensionKey(ExtensionKey{ID: "a/b", Secret: "s"})}},
+		{"empty SSRF token", []Option{WithoutAuthentication(), WithSSRFToken("")}},
 	} {
 		if _, err := NewCloudExtensions(c, tc.opts...); err == nil {
 			t.Errorf("NewCloudExtensions(%s) = nil error; want one", tc.name)

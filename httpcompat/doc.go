@@ -94,7 +94,9 @@
 //     127.0.0.1 and ::1, so localhost works whichever it resolves to first),
 //     limit header size and time, close idle keep-alive connections after
 //     [DefaultIdleTimeout], keep at most [WithMaxOpenConnections]
-//     connections open (closing the longest-idle one to make room) and answer
+//     connections open (closing to make room, first, a connection that has
+//     not sent a whole request within [DefaultFirstRequestTimeout], then
+//     the longest-idle one) and answer
 //     429 beyond [WithMaxConcurrent] requests in progress.
 //   - There is no "not ready" 400 during INIT: the handler serves from the
 //     moment [Listen] returns.

@@ -57,7 +57,9 @@ func errorStatus(err error) (status int, code, msg string) {
 }
 
 func sourceStatus(e *source.Error) (int, string, string) {
-	msg := e.Error()
+	bare := *e
+	bare.Message = "" // added once below, sanitized
+	msg := bare.Error()
 	if timedOut(e) {
 		// source.Error says "unavailable" for every kind of unavailability;
 		// say what happened.
@@ -130,6 +132,7 @@ const (
 	// error of the upstream call, recorded from the real extension.
 	upstreamErrorBody = "an unexpected error occurred while executing request"
 	throttledBody     = "too many requests: the upstream service throttled the read; retry later"
+	overloadedBody    = "too many requests: the cache's upstream reads in progress are at their limit, so no call was made; retry later"
 	badGatewayBody    = "the upstream service failed or could not be reached"
 	timeoutBody       = "the upstream call timed out"
 	closedBody        = "the server is shutting down"
@@ -138,14 +141,19 @@ const (
 	internalBody      = "internal error"
 )
 
-// upstreamText returns the plain-text body for a failed read: the
-// extension's text for a 400 (whatever the cause: the extension sends
-// every upstream error as that 400), a fixed text for the others.
-func upstreamText(status int, code string) string {
+// upstreamText returns the plain-text body for a read that failed with
+// err: the extension's text for a 400 (whatever the cause: the extension
+// sends every upstream error as that 400), a fixed text for the others;
+// a 429 says which limit refused the read (the upstream service's, or the
+// cache's bound on its loads, cache.ErrOverloaded, when no call was made).
+func upstreamText(err error, status int, code string) string {
 	switch status {
 	case http.StatusBadRequest:
 		return upstreamErrorBody
 	case http.StatusTooManyRequests:
+		if errors.Is(err, cache.ErrOverloaded) {
+			return overloadedBody
+		}
 		return throttledBody
 	case http.StatusBadGateway:
 		return badGatewayBody

@@ -5,10 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/parsec-go/parsec/cache"
@@ -44,14 +42,6 @@ const (
 
 const errorTypeHeader = ErrorTypeHeader
 
-// The routes.
-const (
-	routeParameter = "/systemsmanager/parameters/get"
-	routeSecret    = "/secretsmanager/get"
-	routeV1        = "/v1/"
-	routePing      = "/ping"
-)
-
 // Handler serves the AWS Parameters and Secrets Lambda Extension's HTTP API
 // from a [cache.Cache]. Build it with [NewHandler]; serve it with [Listen]
 // (or any http.Server bound to loopback). It is safe for concurrent use and
@@ -65,126 +55,15 @@ type Handler struct {
 	routes     map[string]http.Handler // WithRoute's, by escaped path; read-only after NewHandler
 }
 
-// Option configures [NewHandler]. An Option that returns an error makes
-// NewHandler fail with it.
-type Option func(*handlerConfig) error
-
-type handlerConfig struct {
-	token    string
-	tokenSet bool
-	noToken  bool
-	json     bool
-	logger   *slog.Logger
-	routes   map[string]http.Handler
-}
-
-// WithToken sets the token every request except GET /ping must carry in
-// [TokenHeader] or [VaultTokenHeader]: the function's AWS_SESSION_TOKEN in
-// the extension (see [TokenFromEnv]). It is required unless
-// [WithoutTokenCheck] is given. An empty token, or one with leading or
-// trailing whitespace or control characters (which no HTTP header value can
-// carry, so no request could match), is an error.
-func WithToken(token string) Option {
-	return func(c *handlerConfig) error {
-		if token == "" {
-			return errors.New("httpcompat: WithToken: the token must not be empty")
-		}
-		if strings.TrimSpace(token) != token {
-			return errors.New("httpcompat: WithToken: the token must not begin or end with whitespace")
-		}
-		for i := 0; i < len(token); i++ {
-			if c := token[i]; c < 0x20 || c == 0x7f {
-				return errors.New("httpcompat: WithToken: the token must not contain control characters")
-			}
-		}
-		c.token, c.tokenSet = token, true
-		return nil
-	}
-}
-
-// WithoutTokenCheck serves every request without a token. It is for local
-// development only: any process that can reach the port reads every value.
-// NewHandler logs a WARN each time it is used.
-func WithoutTokenCheck() Option {
-	return func(c *handlerConfig) error { c.noToken = true; return nil }
-}
-
-// WithJSONErrors makes error replies carry AWS's JSON error shape,
-// {"__type":"ParameterNotFound","message":"..."} with Content-Type
-// application/json, instead of the extension's plain text. By default
-// (without it) every error reply is what the extension sends: status 400
-// with the text "an unexpected error occurred while executing request" for
-// an upstream error, 401 "bad session token or header key", Content-Type
-// text/plain; the code and message are in [ErrorTypeHeader] and
-// [ErrorMessageHeader] either way. Opt in only when every client checks
-// the status before decoding the body: a client that decodes any body into
-// the SDK's output type reads a JSON error as an empty success. The 401
-// keeps the extension's text even with this option.
-func WithJSONErrors() Option {
-	return func(c *handlerConfig) error { c.json = true; return nil }
-}
-
-// WithLogger sets where the handler logs (default: nowhere). Records carry
-// the route, the status, the AWS error code and the parameter or secret
-// name; never a value, the token or a request header.
-func WithLogger(l *slog.Logger) Option {
-	return func(c *handlerConfig) error { c.logger = l; return nil }
-}
-
-// WithRoute serves h at path, an extra route of the caller's (parsecd's
-// /metrics, say), behind every check the extension's routes pass: no
-// X-Forwarded-For, a loopback Host, the token, GET only. Only requests whose
-// escaped path is exactly path reach h. path must start with "/", be a valid
-// URL path in its escaped form, and not be one of the extension's, the
-// Agent's or parsec's own routes (/systemsmanager/..., /secretsmanager/...,
-// /v1/..., /ping, /parsec/v1/parameters); a path given twice is an error.
-func WithRoute(path string, h http.Handler) Option {
-	return func(c *handlerConfig) error {
-		if h == nil {
-			return fmt.Errorf("httpcompat: WithRoute(%q): the handler must not be nil", path)
-		}
-		u, err := url.Parse(path)
-		if err != nil || !strings.HasPrefix(path, "/") || u.EscapedPath() != path || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("httpcompat: WithRoute(%q): the path must start with / and be an escaped URL path without query or fragment", path)
-		}
-		if reservedPath(path) {
-			return fmt.Errorf("httpcompat: WithRoute(%q): the path is one of the extension's or parsec's own routes", path)
-		}
-		if _, dup := c.routes[path]; dup {
-			return fmt.Errorf("httpcompat: WithRoute(%q): the path is given twice", path)
-		}
-		if c.routes == nil {
-			c.routes = map[string]http.Handler{}
-		}
-		c.routes[path] = h
-		return nil
-	}
-}
-
-// reservedPath reports whether ServeHTTP answers path itself.
-func reservedPath(path string) bool {
-	for _, p := range []string{routeParameter, routeSecret} {
-		if path == p || path == p+"/" {
-			return true
-		}
-	}
-	return path == routePing || path == routeBatch || strings.HasPrefix(path, routeV1)
-}
-
 // NewHandler returns a handler answering from c. It needs [WithToken] or
 // [WithoutTokenCheck], not both. It does no I/O.
 func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
 	if c == nil {
 		return nil, errors.New("httpcompat: NewHandler needs a cache")
 	}
-	var cfg handlerConfig
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
+	var cfg options
+	if err := applyOptions(&cfg, scopeHandler, "NewHandler", opts); err != nil {
+		return nil, err
 	}
 	switch {
 	case cfg.tokenSet && cfg.noToken:
@@ -192,15 +71,12 @@ func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
 	case !cfg.tokenSet && !cfg.noToken:
 		return nil, errors.New("httpcompat: a token is required: use WithToken (see TokenFromEnv), or WithoutTokenCheck for local development")
 	}
-	if cfg.logger == nil {
-		cfg.logger = slog.New(slog.DiscardHandler)
-	}
-	h := &Handler{cache: c, noToken: cfg.noToken, jsonErrors: cfg.json, log: cfg.logger, routes: cfg.routes}
+	h := &Handler{cache: c, noToken: cfg.noToken, jsonErrors: cfg.jsonErrors, log: cfg.logger, routes: cfg.routes}
 	if cfg.tokenSet {
 		h.digest = sha256.Sum256([]byte(cfg.token))
 	}
 	if cfg.noToken {
-		h.log.Warn("httpcompat: token check disabled: any local process can read every value; use only for local development")
+		h.log.Warn("httpcompat: token check disabled: any local process can read every value. Local use only.")
 	}
 	return h, nil
 }
@@ -213,31 +89,17 @@ func NewHandler(c *cache.Cache, opts ...Option) (*Handler, error) {
 // is 404; then the query is checked (400 naming the parameter) and the cache
 // asked.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, ok := r.Header["X-Forwarded-For"]; ok {
-		h.fail(r, w, "", &requestError{field: "X-Forwarded-For", rule: "proxied requests are refused: the API serves local callers only"})
-		return
-	}
-	if !allowedHost(r.Host) {
-		h.reply(r, w, "", http.StatusForbidden, "InvalidHost", "Host must be localhost, 127.0.0.1 or [::1], with a port from 1 to 65535 or none")
+	if !h.admitted(w, r) {
 		return
 	}
 	path := r.URL.EscapedPath()
-	if path == routePing {
-		if r.Method != http.MethodGet {
-			h.methodNotAllowed(r, w)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("healthy"))
+	rt, rest := matchRoute(path)
+	if rt != nil && rt.public {
+		rt.serve(h, w, r, rest)
 		return
 	}
 	if !h.authorized(r) {
-		h.log.LogAttrs(r.Context(), slog.LevelInfo, "httpcompat: request refused: missing or wrong token", slog.Int("status", http.StatusUnauthorized))
-		w.Header().Set("Content-Type", "text/plain")
-		w.Header().Set(errorTypeHeader, "AccessDeniedException")
-		w.Header().Set(ErrorMessageHeader, "missing or wrong token: send the function's AWS_SESSION_TOKEN in "+TokenHeader)
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write([]byte(unauthorizedBody))
+		h.unauthorized(w, r)
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -245,32 +107,37 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case path == routeParameter || path == routeParameter+"/":
-		h.serveParameter(w, r)
-	case path == routeSecret || path == routeSecret+"/":
-		h.serveSecret(w, r, "")
-	case path == routeBatch:
-		h.serveBatch(w, r)
-	case strings.HasPrefix(path, routeV1):
-		id, err := url.PathUnescape(path[len(routeV1):])
-		if err != nil {
-			h.fail(r, w, routeV1, &requestError{field: "secretId", rule: ruleEncoding})
-			return
-		}
-		if id == "" {
-			h.fail(r, w, routeV1, &requestError{field: "secretId", rule: ruleRequired + " (GET /v1/{secretId})"})
-			return
-		}
-		if err := checkText("secretId", id); err != nil {
-			h.fail(r, w, routeV1, err)
-			return
-		}
-		h.serveSecret(w, r, id)
+	case rt != nil:
+		rt.serve(h, w, r, rest)
 	case h.routes[path] != nil:
 		h.routes[path].ServeHTTP(w, r)
 	default:
-		h.reply(r, w, "", http.StatusNotFound, "NotFound", "no such route: use GET /systemsmanager/parameters/get, /secretsmanager/get, /v1/{secretId} or /ping")
+		h.reply(r, w, "", http.StatusNotFound, "NotFound", notFoundText)
 	}
+}
+
+// admitted refuses, and reports false for, a proxied request (400) and one
+// whose Host is not loopback (403).
+func (h *Handler) admitted(w http.ResponseWriter, r *http.Request) bool {
+	if _, ok := r.Header["X-Forwarded-For"]; ok {
+		h.fail(r, w, "", &requestError{field: "X-Forwarded-For", rule: "proxied requests are refused: the API serves local callers only"})
+		return false
+	}
+	if !allowedHost(r.Host) {
+		h.reply(r, w, "", http.StatusForbidden, "InvalidHost", "Host must be localhost, 127.0.0.1 or [::1], with a port from 1 to 65535 or none")
+		return false
+	}
+	return true
+}
+
+// unauthorized answers a missing or wrong token with the extension's 401.
+func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request) {
+	h.log.LogAttrs(r.Context(), slog.LevelInfo, "httpcompat: request refused: missing or wrong token", slog.Int("status", http.StatusUnauthorized))
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set(errorTypeHeader, "AccessDeniedException")
+	w.Header().Set(ErrorMessageHeader, "missing or wrong token: send the function's AWS_SESSION_TOKEN in "+TokenHeader)
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = w.Write([]byte(unauthorizedBody))
 }
 
 // authorized reports whether every token header present holds the token,
@@ -322,7 +189,7 @@ func validPort(p string) bool {
 	return n >= 1 && n <= 65535
 }
 
-func (h *Handler) serveParameter(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveParameter(w http.ResponseWriter, r *http.Request, _ string) {
 	params, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		h.fail(r, w, routeParameter, err)
@@ -413,7 +280,7 @@ func (h *Handler) upstreamFailed(r *http.Request, w http.ResponseWriter, route, 
 		h.log.LogAttrs(r.Context(), level, "httpcompat: read failed", slog.String("route", route),
 			slog.String("name", name), slog.Int("status", status), slog.String("code", code))
 	}
-	h.writeError(w, status, code, msg, upstreamText(status, code))
+	h.writeError(w, status, code, msg, upstreamText(err, status, code))
 }
 
 // reply writes and logs an error that did not come from the cache. Its log

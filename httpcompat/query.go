@@ -1,6 +1,7 @@
 package httpcompat
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ const (
 	ruleEncoding = "has an invalid percent-encoding (a % must be followed by two hex digits)"
 	ruleUTF8     = "must be valid UTF-8"
 	ruleControl  = "must not contain control characters"
+	// ruleQuestionMark: a second '?' in a URL where '&' was meant.
+	ruleQuestionMark = `must not contain "?", which no parameter or secret name can hold; separate query parameters with "&"`
 )
 
 // maxAgeSeconds is parsec's query parameter for a read's maximum age (the
@@ -72,15 +75,15 @@ func parseQuery(raw string) ([]param, error) {
 			continue
 		}
 		rawKey, rawValue, _ := strings.Cut(piece, "=")
-		key, ok := unescape(rawKey)
-		if !ok {
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil {
 			return nil, &requestError{field: "query parameter " + quote(rawKey), rule: "name " + ruleEncoding}
 		}
 		if err := checkText("query parameter "+quote(key), key); err != nil {
 			return nil, err
 		}
-		value, ok := unescape(rawValue)
-		if !ok {
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
 			return nil, &requestError{field: key, rule: ruleEncoding}
 		}
 		if err := checkText(key, value); err != nil {
@@ -89,45 +92,6 @@ func parseQuery(raw string) ([]param, error) {
 		out = append(out, param{key: key, value: value})
 	}
 	return out, nil
-}
-
-// unescape decodes a query component: '+' is a space, %XX a byte. It
-// reports false for a '%' not followed by two hex digits.
-func unescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '+':
-			b.WriteByte(' ')
-		case '%':
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return "", false
-			}
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			i += 2
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String(), true
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }
 
 // checkText rejects invalid UTF-8 and control characters (awsname's text
@@ -201,6 +165,26 @@ func (q query) required(key string) (string, error) {
 	return v, nil
 }
 
+// name returns key's value, a parameter's name or a secret's id: required,
+// and without '?', which no AWS name can hold and which is a second '?' in
+// the URL where '&' was meant: "?name=a?version=2" is refused here, naming
+// the fix, rather than sent upstream as the name "a?version=2".
+func (q query) name(key string) (string, error) {
+	v, err := q.required(key)
+	if err != nil {
+		return "", err
+	}
+	return v, noQuestionMark(key, v)
+}
+
+func noQuestionMark(key, v string) error {
+	i := strings.IndexByte(v, '?')
+	if i < 0 {
+		return nil
+	}
+	return &requestError{field: key, rule: ruleQuestionMark + ": did you mean " + quote("&"+v[i+1:]) + "?"}
+}
+
 // maxAge parses maxAgeSeconds into a cache read's MaxAge: absent is 0 (the
 // TTL alone decides); N from 1 to maxAgeLimit is N seconds; 0 is one
 // nanosecond, which asks for a value fetched after the request arrived
@@ -252,7 +236,7 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 		return cache.ParameterRequest{}, err
 	}
 	var req cache.ParameterRequest
-	if req.Name, err = q.required("name"); err != nil {
+	if req.Name, err = q.name("name"); err != nil {
 		return req, err
 	}
 	if req.WithDecryption, err = q.boolean("withDecryption"); err != nil {
@@ -267,6 +251,12 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 	if awsname.IsReference(req.Name) && !req.WithDecryption {
 		return req, errReferenceNeedsDecryption
 	}
+	return req, q.selector(&req)
+}
+
+// selector sets req's version or label: of the two, the one that comes
+// first in the query.
+func (q query) selector(req *cache.ParameterRequest) error {
 	version, vi := q.get("version")
 	label, li := q.get("label")
 	if version == "" {
@@ -286,12 +276,12 @@ func parameterQuery(params []param) (cache.ParameterRequest, error) {
 		default:
 			// The extension sends it to SSM, which refuses it: answer as
 			// the extension then does.
-			return req, &requestError{field: "version", rule: ruleVersion + ", got " + quote(version), upstream: true}
+			return &requestError{field: "version", rule: ruleVersion + ", got " + quote(version), upstream: true}
 		}
 	case li >= 0:
 		req.Label = label
 	}
-	return req, nil
+	return nil
 }
 
 // secretQuery turns the query of GET /secretsmanager/get into a cache
@@ -308,7 +298,7 @@ func secretQuery(params []param, id string) (cache.SecretRequest, error) {
 	}
 	req := cache.SecretRequest{SecretID: id}
 	if id == "" {
-		if req.SecretID, err = q.required("secretId"); err != nil {
+		if req.SecretID, err = q.name("secretId"); err != nil {
 			return req, err
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/parsec-go/parsec/cache"
-	"github.com/parsec-go/parsec/internal/extenv"
+	"github.com/parsec-go/parsec/lambdaenv"
 )
 
 // The server's defaults: tight enough that a slow or stuck client cannot
@@ -53,77 +53,14 @@ type Server struct {
 	err   error // the first Serve error other than http.ErrServerClosed
 }
 
-// ServerOption configures [Listen] and [ListenLocalhost].
-type ServerOption func(*serverConfig)
-
-type serverConfig struct {
-	maxConcurrent int
-	maxConns      int
-	jsonErrors    bool
-	logger        *slog.Logger
-	listen        func(network, addr string) (net.Listener, error) // net.Listen; tests replace it
-}
-
-// WithMaxConcurrent sets how many requests may be in progress at once
-// (default [DefaultMaxConcurrent]); a request beyond that is answered 429 at
-// once, as the Secrets Manager Agent does. n < 1 keeps the default.
-func WithMaxConcurrent(n int) ServerOption {
-	return func(c *serverConfig) {
-		if n >= 1 {
-			c.maxConcurrent = n
-		}
-	}
-}
-
-// WithMaxOpenConnections sets how many connections the server keeps open at
-// once, on all its listeners together (default [DefaultMaxOpenConnections],
-// a quarter of Lambda's 1,024 file descriptors). A connection accepted at
-// the limit makes room by closing the keep-alive connection that has been
-// idle the longest, so a new request is answered however many idle
-// connections clients leave open. When no connection is idle (every one is
-// reading or answering a request), the new connection is closed at once
-// without an answer. Idle connections are also closed after
-// [DefaultIdleTimeout]. n < 1 keeps the default.
-func WithMaxOpenConnections(n int) ServerOption {
-	return func(c *serverConfig) {
-		if n >= 1 {
-			c.maxConns = n
-		}
-	}
-}
-
-// WithServerJSONErrors makes the server's own error replies (429 beyond
-// [WithMaxConcurrent]) JSON, as [WithJSONErrors] does for the handler's.
-// It is implied when the handler is a [*Handler] built with WithJSONErrors.
-func WithServerJSONErrors() ServerOption {
-	return func(c *serverConfig) { c.jsonErrors = true }
-}
-
-// WithServerLogger sets where the server logs its start, stop and
-// connection-level errors (default: nowhere).
-func WithServerLogger(l *slog.Logger) ServerOption {
-	return func(c *serverConfig) { c.logger = l }
-}
-
-// withListen replaces net.Listen (for tests of a machine without IPv6).
-func withListen(f func(network, addr string) (net.Listener, error)) ServerOption {
-	return func(c *serverConfig) { c.listen = f }
-}
-
-func newServerConfig(h http.Handler, opts []ServerOption) serverConfig {
-	cfg := serverConfig{maxConcurrent: DefaultMaxConcurrent, maxConns: DefaultMaxOpenConnections, listen: net.Listen}
+// serverOptions applies opts, given to fn, over the server's defaults.
+func serverOptions(fn string, h http.Handler, opts []Option) (options, error) {
+	cfg := options{maxConcurrent: DefaultMaxConcurrent, maxConns: DefaultMaxOpenConnections, listen: net.Listen}
 	if hh, ok := h.(*Handler); ok && hh.jsonErrors {
 		cfg.jsonErrors = true
 	}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.New(slog.DiscardHandler)
-	}
-	return cfg
+	err := applyOptions(&cfg, scopeServer, fn, opts)
+	return cfg, err
 }
 
 // Listen binds addr and serves h on it in the background; it returns once
@@ -137,7 +74,7 @@ func newServerConfig(h http.Handler, opts []ServerOption) serverConfig {
 // (larger request headers get 431), answers 429 beyond [WithMaxConcurrent]
 // requests in progress and keeps at most [WithMaxOpenConnections]
 // connections open.
-func Listen(addr string, h http.Handler, opts ...ServerOption) (*Server, error) {
+func Listen(addr string, h http.Handler, opts ...Option) (*Server, error) {
 	if h == nil {
 		return nil, errors.New("httpcompat: Listen needs a handler")
 	}
@@ -145,7 +82,10 @@ func Listen(addr string, h http.Handler, opts ...ServerOption) (*Server, error) 
 	if err != nil {
 		return nil, err
 	}
-	cfg := newServerConfig(h, opts)
+	cfg, err := serverOptions("Listen", h, opts)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := cfg.listen("tcp", bind)
 	if err != nil {
 		return nil, fmt.Errorf("httpcompat: listen on %s: %w", bind, err)
@@ -160,14 +100,17 @@ func Listen(addr string, h http.Handler, opts ...ServerOption) (*Server, error) 
 // Where the machine has no IPv6 loopback, it serves on 127.0.0.1 only and
 // logs so at INFO. Port 0 picks a port free on both. No other address is
 // ever bound. A port in use on either address is an error naming it.
-func ListenLocalhost(port int, h http.Handler, opts ...ServerOption) (*Server, error) {
+func ListenLocalhost(port int, h http.Handler, opts ...Option) (*Server, error) {
 	if h == nil {
 		return nil, errors.New("httpcompat: ListenLocalhost needs a handler")
 	}
 	if port < 0 || port > 65535 {
 		return nil, fmt.Errorf("httpcompat: port %d: must be from 1 to 65535, or 0 for a free port", port)
 	}
-	cfg := newServerConfig(h, opts)
+	cfg, err := serverOptions("ListenLocalhost", h, opts)
+	if err != nil {
+		return nil, err
+	}
 	// With port 0, the port the kernel picked on 127.0.0.1 may be taken on
 	// ::1: pick again, a bounded number of times.
 	const attempts = 8
@@ -200,7 +143,7 @@ func noIPv6(err error) bool {
 }
 
 // newServer starts one http.Server on every listener.
-func newServer(h http.Handler, cfg serverConfig, lns []net.Listener) *Server {
+func newServer(h http.Handler, cfg options, lns []net.Listener) *Server {
 	s := &Server{lns: lns, log: cfg.logger, limit: newConnLimit(cfg.maxConns), done: make(chan struct{})}
 	s.srv = &http.Server{
 		Handler:           limit(h, cfg.maxConcurrent, cfg.jsonErrors),
@@ -215,7 +158,7 @@ func newServer(h http.Handler, cfg serverConfig, lns []net.Listener) *Server {
 	var serving sync.WaitGroup
 	for _, ln := range lns {
 		serving.Go(func() {
-			if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			if err := s.srv.Serve(s.limit.listener(ln)); !errors.Is(err, http.ErrServerClosed) {
 				s.errMu.Lock()
 				if s.err == nil {
 					s.err = err
@@ -358,13 +301,15 @@ func (s *Server) stopped() {
 // ::1 (see [ListenLocalhost]), the
 // token from [TokenFromEnv], and JSON logs to stderr at
 // PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL (default INFO), all read through
-// getenv (os.Getenv in production). A bad variable, a missing token or a
-// port in use is an error naming it. The caller keeps ownership of c.
+// getenv (os.Getenv in production) by lambdaenv.Parse. A bad variable (a
+// *lambdaenv.VarError), a missing token ([ErrNoToken]) or a port in use is
+// an error naming it. The caller keeps ownership of c; the cache's own
+// settings come from cache.WithEnv or cache.NewDefault.
 func Start(c *cache.Cache, getenv func(string) string) (*Server, error) {
 	if getenv == nil {
 		return nil, errors.New("httpcompat: Start needs a getenv function")
 	}
-	env, err := extenv.Parse(getenv)
+	env, err := lambdaenv.Parse(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("httpcompat: %w", err)
 	}
@@ -372,10 +317,10 @@ func Start(c *cache.Cache, getenv func(string) string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := NewLogger(os.Stderr, env.LogLevel)
+	log := env.Logger(os.Stderr)
 	h, err := NewHandler(c, WithToken(token), WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
-	return ListenLocalhost(env.HTTPPort, h, WithServerLogger(log))
+	return ListenLocalhost(env.HTTPPort, h, WithLogger(log))
 }

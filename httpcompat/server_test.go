@@ -24,7 +24,7 @@ import (
 
 // listen serves h on 127.0.0.1:0, closed at cleanup, and checks that closing
 // it leaves no goroutine behind.
-func listen(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
+func listen(t testing.TB, h http.Handler, opts ...Option) *Server {
 	t.Helper()
 	if tt, ok := t.(*testing.T); ok {
 		t.Cleanup(func() { goleak.VerifyNone(tt, goleak.IgnoreCurrent()) })
@@ -43,7 +43,7 @@ func listen(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
 
 // listenLocalhost serves h on 127.0.0.1 and ::1 (port 0), closed at
 // cleanup, with the same leak check as listen.
-func listenLocalhost(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
+func listenLocalhost(t testing.TB, h http.Handler, opts ...Option) *Server {
 	t.Helper()
 	if tt, ok := t.(*testing.T); ok {
 		t.Cleanup(func() { goleak.VerifyNone(tt, goleak.IgnoreCurrent()) })
@@ -522,7 +522,7 @@ func TestConnectionLimitAllBusy(t *testing.T) {
 func TestListenLocalhost(t *testing.T) {
 	h, _, _ := newTestHandler(t)
 	logs := &logbuf.Buffer{}
-	s, err := ListenLocalhost(0, h, WithServerLogger(NewLogger(logs, slog.LevelInfo)))
+	s, err := ListenLocalhost(0, h, WithLogger(NewLogger(logs, slog.LevelInfo)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -582,7 +582,7 @@ func TestListenLocalhostWithoutIPv6(t *testing.T) {
 			}
 			return net.Listen(network, addr)
 		}
-		s, err := ListenLocalhost(0, h, withListen(noV6), WithServerLogger(NewLogger(logs, slog.LevelInfo)))
+		s, err := ListenLocalhost(0, h, withListen(noV6), WithLogger(NewLogger(logs, slog.LevelInfo)))
 		if err != nil {
 			t.Fatalf("ListenLocalhost without IPv6 (%v): %v", errno, err)
 		}

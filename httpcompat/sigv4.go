@@ -133,40 +133,79 @@ func parseAuthorization(v string) (sigHeader, string) {
 // caller has bounded and read it), allowing skew between the request's
 // time and the clock. It returns nil when the signature is good.
 func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, service string, skew time.Duration) *authFailure {
+	h, t, f := v.header(r, service, skew)
+	if f != nil {
+		return f
+	}
+	re, f := signedRequest(r, h)
+	if f != nil {
+		return f
+	}
+	sum := sha256.Sum256(body)
+	payload := hex.EncodeToString(sum[:])
+	// The body is always signed: UNSIGNED-PAYLOAD, which S3 allows, is
+	// refused, so that a captured request's body cannot be replaced.
+	if vals := r.Header.Values("X-Amz-Content-Sha256"); len(vals) > 0 && subtle.ConstantTimeCompare([]byte(vals[0]), []byte(payload)) != 1 {
+		return &authFailure{reasonMismatch, "X-Amz-Content-Sha256 must be the SHA-256 of the body (UNSIGNED-PAYLOAD is refused)"}
+	}
+
+	if v.matches(ctx, v.signer, re, payload, h, t) {
+		return nil
+	}
+	if strings.Contains(r.URL.EscapedPath(), "%") && v.matches(ctx, v.plain, re, payload, h, t) {
+		return nil
+	}
+	return &authFailure{reasonMismatch, "the signature does not match: sign with the extension key's secret key, for the service " + service}
+}
+
+// header checks r's Authorization and X-Amz-Date headers: one of each,
+// the extension key's id, service, a date within skew of the clock.
+func (v *verifier) header(r *http.Request, service string, skew time.Duration) (sigHeader, time.Time, *authFailure) {
 	auths := r.Header.Values("Authorization")
 	if len(auths) == 0 {
-		return &authFailure{reasonMissing, "the request is not signed: sign it with SigV4 for the service " + service + " with the extension key"}
+		return sigHeader{}, time.Time{}, &authFailure{reasonMissing, "the request is not signed: sign it with SigV4 for the service " + service + " with the extension key"}
 	}
 	if len(auths) > 1 {
-		return &authFailure{reasonMismatch, "the request has more than one Authorization header"}
+		return sigHeader{}, time.Time{}, &authFailure{reasonMismatch, "the request has more than one Authorization header"}
 	}
 	h, bad := parseAuthorization(auths[0])
 	if bad != "" {
-		return &authFailure{reasonMismatch, bad}
+		return h, time.Time{}, &authFailure{reasonMismatch, bad}
 	}
 	if subtle.ConstantTimeCompare([]byte(h.keyID), []byte(v.id)) != 1 {
-		return &authFailure{reasonUnknown, "the request is signed with an access key id that is not the extension key's"}
+		return h, time.Time{}, &authFailure{reasonUnknown, "the request is signed with an access key id that is not the extension key's"}
 	}
 	if h.service != service {
-		return &authFailure{reasonMismatch, "the request is signed for the service " + quoteText(h.service) + "; this route takes " + service}
+		return h, time.Time{}, &authFailure{reasonMismatch, "the request is signed for the service " + quoteText(h.service) + "; this route takes " + service}
 	}
+	t, f := v.requestTime(r, h, skew)
+	return h, t, f
+}
+
+// requestTime returns r's X-Amz-Date, which must be one, on the date of
+// the Credential scope and within skew of the clock.
+func (v *verifier) requestTime(r *http.Request, h sigHeader, skew time.Duration) (time.Time, *authFailure) {
 	dates := r.Header.Values("X-Amz-Date")
 	if len(dates) != 1 {
-		return &authFailure{reasonMismatch, "the request needs exactly one X-Amz-Date header"}
+		return time.Time{}, &authFailure{reasonMismatch, "the request needs exactly one X-Amz-Date header"}
 	}
 	t, err := time.Parse(amzDateFormat, dates[0])
 	if err != nil {
-		return &authFailure{reasonMismatch, "X-Amz-Date must be in the form " + amzDateFormat}
+		return t, &authFailure{reasonMismatch, "X-Amz-Date must be in the form " + amzDateFormat}
 	}
 	if h.date != t.Format("20060102") {
-		return &authFailure{reasonMismatch, "the date of the Credential scope is not the date of X-Amz-Date"}
+		return t, &authFailure{reasonMismatch, "the date of the Credential scope is not the date of X-Amz-Date"}
 	}
 	if d := v.now().Sub(t); d > skew || d < -skew {
-		return &authFailure{reasonExpired, fmt.Sprintf("the request time (X-Amz-Date) is %s from the server's clock; at most %s is allowed", d.Abs().Round(time.Second), skew)}
+		return t, &authFailure{reasonExpired, fmt.Sprintf("the request time (X-Amz-Date) is %s from the server's clock; at most %s is allowed", d.Abs().Round(time.Second), skew)}
 	}
+	return t, nil
+}
 
-	// Rebuild the request as the client signed it: only the headers it
-	// names, with the values it sent.
+// signedRequest rebuilds r as the client signed it: only the headers h
+// names, with the values it sent. The signed headers must include host and
+// x-amz-date.
+func signedRequest(r *http.Request, h sigHeader) (*http.Request, *authFailure) {
 	signed := strings.Split(h.signedHeaders, ";")
 	re := &http.Request{Method: r.Method, Host: r.Host, Header: make(http.Header, len(signed))}
 	u := *r.URL
@@ -185,29 +224,14 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, ser
 		}
 		vals, ok := r.Header[http.CanonicalHeaderKey(name)]
 		if !ok {
-			return &authFailure{reasonMismatch, "the signed header " + quoteText(name) + " is not in the request"}
+			return nil, &authFailure{reasonMismatch, "the signed header " + quoteText(name) + " is not in the request"}
 		}
 		re.Header[http.CanonicalHeaderKey(name)] = vals
 	}
 	if !hasHost || !hasDate {
-		return &authFailure{reasonMismatch, "SignedHeaders must include host and x-amz-date"}
+		return nil, &authFailure{reasonMismatch, "SignedHeaders must include host and x-amz-date"}
 	}
-
-	sum := sha256.Sum256(body)
-	payload := hex.EncodeToString(sum[:])
-	// The body is always signed: UNSIGNED-PAYLOAD, which S3 allows, is
-	// refused, so that a captured request's body cannot be replaced.
-	if vals := r.Header.Values("X-Amz-Content-Sha256"); len(vals) > 0 && subtle.ConstantTimeCompare([]byte(vals[0]), []byte(payload)) != 1 {
-		return &authFailure{reasonMismatch, "X-Amz-Content-Sha256 must be the SHA-256 of the body (UNSIGNED-PAYLOAD is refused)"}
-	}
-
-	if v.matches(ctx, v.signer, re, payload, h, t) {
-		return nil
-	}
-	if strings.Contains(r.URL.EscapedPath(), "%") && v.matches(ctx, v.plain, re, payload, h, t) {
-		return nil
-	}
-	return &authFailure{reasonMismatch, "the signature does not match: sign with the extension key's secret key, for the service " + service}
+	return re, nil
 }
 
 // matches signs a copy of re with s and reports whether the signature is

@@ -28,75 +28,12 @@ func (h *CloudExtensions) serveSecretRoute(w http.ResponseWriter, r *http.Reques
 	if path == routeV1 || len(path) > len(routeV1) && path[:len(routeV1)] == routeV1 {
 		route = routeV1
 	}
-	if forwarded(r) {
-		h.smError(r, w, http.StatusBadRequest, "BadRequestException", "X-Forwarded-For: proxied requests are refused: the API serves local callers only", route)
-		return
-	}
-	if !allowedHost(r.Host) {
-		h.smError(r, w, http.StatusForbidden, "InvalidHost", "Host must be localhost, 127.0.0.1 or [::1], with a port from 1 to 65535 or none", route)
-		return
-	}
-	if r.Method != http.MethodGet {
-		h.smError(r, w, http.StatusBadRequest, "ValidationException", "only GET is served on this route (POST /secretsmanager takes Secrets Manager's JSON protocol)", route)
-		return
-	}
-	body, ok := readBody(r)
-	if !ok {
-		h.smError(r, w, http.StatusRequestEntityTooLarge, "BadRequestException", "a GET request must not have a body", route)
-		return
-	}
-	if h.verify != nil {
-		if f := h.verify.verify(r.Context(), r, body, "secretsmanager", secretsManagerSkew); f != nil {
-			status, code := smAuthStatus(f.reason)
-			w.Header().Set(ErrorReasonHeader, f.reason)
-			h.smError(r, w, status, code, f.detail, route)
-			return
+	req, rej := h.secretRequest(r, path, route)
+	if rej != nil {
+		if rej.reason != "" {
+			w.Header().Set(ErrorReasonHeader, rej.reason)
 		}
-	}
-	if !h.ssrfOK(r) {
-		h.smError(r, w, http.StatusForbidden, "InvalidSsrfTokenException", "missing or wrong SSRF token: send it in "+TokenHeader+" or "+VaultTokenHeader, route)
-		return
-	}
-	id := ""
-	switch {
-	case route == routeV1:
-		var why string
-		if id, why = secretPathID(path, routeV1); why != "" {
-			h.smError(r, w, http.StatusBadRequest, "BadRequestException", "secretId: "+why+" (GET /v1/{secretId})", route)
-			return
-		}
-	case path == routeSecretsManagerGet || path == routeSecretsManagerGet+"/":
-		// the query route
-	case path == routeSecretsManager || path == routeSecretsManager+"/":
-		h.smError(r, w, http.StatusBadRequest, "BadRequestException", "secretId: "+ruleRequired+" (GET /secretsmanager/get?secretId=ID or /secretsmanager/ID)", route)
-		return
-	default:
-		var why string
-		if id, why = secretPathID(path, routeSecretsManager+"/"); why != "" {
-			h.smError(r, w, http.StatusBadRequest, "BadRequestException", "secretId: "+why, route)
-			return
-		}
-	}
-	if id != "" {
-		if err := checkText("secretId", id); err != nil {
-			h.smError(r, w, http.StatusBadRequest, "BadRequestException", err.Error(), route)
-			return
-		}
-	}
-	params, err := parseQuery(r.URL.RawQuery)
-	if err != nil {
-		h.smError(r, w, http.StatusBadRequest, "BadRequestException", err.Error(), route)
-		return
-	}
-	for _, p := range params {
-		if p.key == "roleArn" {
-			h.smError(r, w, http.StatusBadRequest, "BadRequestException", roleArnUnsupported, route)
-			return
-		}
-	}
-	req, err := secretQuery(params, id)
-	if err != nil {
-		h.smError(r, w, http.StatusBadRequest, "BadRequestException", err.Error(), route)
+		h.smError(r, w, rej.status, rej.code, rej.msg, route)
 		return
 	}
 	s, err := h.cache.Secret(r.Context(), req)
@@ -117,6 +54,98 @@ func (h *CloudExtensions) serveSecretRoute(w http.ResponseWriter, r *http.Reques
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(b)
+}
+
+// smReject is a Secrets Manager route's refusal of a request: the status,
+// the error type, the message and, for a refused signature, the reason
+// for ErrorReasonHeader.
+type smReject struct {
+	status            int
+	code, msg, reason string
+}
+
+func badRequest(msg string) *smReject {
+	return &smReject{status: http.StatusBadRequest, code: "BadRequestException", msg: msg}
+}
+
+// secretRequest checks r, on the Secrets Manager route at path, and
+// returns the cache read it asks for.
+func (h *CloudExtensions) secretRequest(r *http.Request, path, route string) (cache.SecretRequest, *smReject) {
+	if rej := h.admitSecretRoute(r); rej != nil {
+		return cache.SecretRequest{}, rej
+	}
+	id, rej := secretRouteID(path, route)
+	if rej != nil {
+		return cache.SecretRequest{}, rej
+	}
+	params, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return cache.SecretRequest{}, badRequest(err.Error())
+	}
+	for _, p := range params {
+		if p.key == "roleArn" {
+			return cache.SecretRequest{}, badRequest(roleArnUnsupported)
+		}
+	}
+	req, err := secretQuery(params, id)
+	if err != nil {
+		return cache.SecretRequest{}, badRequest(err.Error())
+	}
+	return req, nil
+}
+
+// admitSecretRoute runs the checks every Secrets Manager route makes
+// before it reads the request: no proxy, a loopback Host, GET, no body,
+// the signature and the SSRF token.
+func (h *CloudExtensions) admitSecretRoute(r *http.Request) *smReject {
+	switch {
+	case forwarded(r):
+		return badRequest("X-Forwarded-For: proxied requests are refused: the API serves local callers only")
+	case !allowedHost(r.Host):
+		return &smReject{status: http.StatusForbidden, code: "InvalidHost", msg: "Host must be localhost, 127.0.0.1 or [::1], with a port from 1 to 65535 or none"}
+	case r.Method != http.MethodGet:
+		return &smReject{status: http.StatusBadRequest, code: "ValidationException", msg: "only GET is served on this route (POST /secretsmanager takes Secrets Manager's JSON protocol)"}
+	}
+	body, ok := readBody(r)
+	if !ok {
+		return &smReject{status: http.StatusRequestEntityTooLarge, code: "BadRequestException", msg: "a GET request must not have a body"}
+	}
+	if h.verify != nil {
+		if f := h.verify.verify(r.Context(), r, body, "secretsmanager", secretsManagerSkew); f != nil {
+			status, code := smAuthStatus(f.reason)
+			return &smReject{status: status, code: code, msg: f.detail, reason: f.reason}
+		}
+	}
+	if !h.ssrfOK(r) {
+		return &smReject{status: http.StatusForbidden, code: "InvalidSsrfTokenException", msg: "missing or wrong SSRF token: send it in " + TokenHeader + " or " + VaultTokenHeader}
+	}
+	return nil
+}
+
+// secretRouteID returns the secret id in path ("" for the query route,
+// which names it in the query), checked.
+func secretRouteID(path, route string) (string, *smReject) {
+	id, why := "", ""
+	switch {
+	case route == routeV1:
+		if id, why = secretPathID(path, routeV1); why != "" {
+			return "", badRequest("secretId: " + why + " (GET /v1/{secretId})")
+		}
+	case path == routeSecretsManagerGet || path == routeSecretsManagerGet+"/":
+		return "", nil // the query route
+	case path == routeSecretsManager || path == routeSecretsManager+"/":
+		return "", badRequest("secretId: " + ruleRequired + " (GET /secretsmanager/get?secretId=ID or /secretsmanager/ID)")
+	default:
+		if id, why = secretPathID(path, routeSecretsManager+"/"); why != "" {
+			return "", badRequest("secretId: " + why)
+		}
+	}
+	if id != "" {
+		if err := checkText("secretId", id); err != nil {
+			return "", badRequest(err.Error())
+		}
+	}
+	return id, nil
 }
 
 // smRouteStatus maps a read's error to the Secrets Manager extension's

@@ -13,14 +13,17 @@ import (
 // AWS_CONTAINER_AUTHORIZATION_TOKEN or AWS_TOKEN.
 var tokenVariables = [...]string{"AWS_TOKEN", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"}
 
+// ErrNoToken is [TokenFromEnv]'s error when none of its variables is set.
+var ErrNoToken = errors.New("httpcompat: no token: set one of " + strings.Join(tokenVariables[:], ", "))
+
 // TokenFromEnv returns the token requests must carry: the value of the first
 // set (non-empty) variable among AWS_TOKEN, AWS_SESSION_TOKEN and
 // AWS_CONTAINER_AUTHORIZATION_TOKEN, read through getenv (os.Getenv in
 // production), with surrounding whitespace trimmed (an HTTP header value
 // cannot carry it). A value "file://PATH" means the token is the content of
 // that file, trimmed the same way. The error names the variable
-// and the file; it never holds the token. It is an error if none is set, or
-// if the file cannot be read or is empty.
+// and the file; it never holds the token. It is [ErrNoToken] if none is
+// set, and an error if the file cannot be read or is empty.
 func TokenFromEnv(getenv func(string) string) (string, error) {
 	if getenv == nil {
 		return "", errors.New("httpcompat: TokenFromEnv needs a getenv function")
@@ -52,5 +55,5 @@ func TokenFromEnv(getenv func(string) string) (string, error) {
 		}
 		return t, nil
 	}
-	return "", fmt.Errorf("httpcompat: no token: set one of %s", strings.Join(tokenVariables[:], ", "))
+	return "", ErrNoToken
 }

@@ -74,19 +74,20 @@ func (m Metric) Int64(s cache.Stats) int64 {
 // keyed by field name. A field missing here is described by its name (see
 // describe) and fails TestEveryFieldIsDescribed.
 var descriptions = map[string]string{
-	"Hits":           "Reads answered from a fresh value in memory.",
-	"NegativeHits":   "Reads answered by a remembered not-found or backoff error.",
-	"Misses":         "Reads (single, batch items, paths) that needed more than the hit path.",
-	"Loads":          "Upstream calls made.",
-	"LoadErrors":     "Upstream calls that failed (or panicked).",
-	"Coalesced":      "Reads that waited for another reader's upstream call.",
-	"StaleServes":    "Reads and batch items answered with a value past its TTL because the upstream failed.",
-	"RefreshesAhead": "Background reloads started before an entry's TTL ended.",
-	"Bypassed":       "SDK-shaped calls with option functions, which skip the cache.",
-	"Evictions":      "Entries the store evicted to admit another, at its limit.",
-	"Rejected":       "New entries the store's admission policy refused, at its limit.",
-	"Dropped":        "Writes the store refused because its buffer was full (expected 0).",
-	"Entries":        "Entries held now, values and remembered failures.",
+	"Hits":            "Reads answered from a fresh value in memory.",
+	"NegativeHits":    "Reads answered by a remembered not-found or backoff error.",
+	"Misses":          "Reads (single, batch items, paths) that needed more than the hit path.",
+	"Loads":           "Upstream calls made.",
+	"LoadErrors":      "Upstream calls that failed (or panicked).",
+	"Coalesced":       "Reads that waited for another reader's upstream call.",
+	"StaleServes":     "Reads and batch items answered with a value past its TTL because the upstream failed.",
+	"RefreshesAhead":  "Background reloads started before an entry's TTL ended.",
+	"RefreshFailures": "Background reloads that failed (readers kept the value in memory); each is also in LoadErrors.",
+	"Bypassed":        "Always 0 (deprecated): sdkcache.Reader counts its bypassed calls.",
+	"Evictions":       "Entries the store evicted to admit another, at its limit.",
+	"Rejected":        "New entries the store's admission policy refused, at its limit.",
+	"Dropped":         "Writes the store refused because its buffer was full (expected 0).",
+	"Entries":         "Entries held now, values and remembered failures.",
 }
 
 func describe(field string) string {

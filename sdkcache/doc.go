@@ -34,12 +34,30 @@
 //   - Writes through such a client (PutParameter, DeleteParameter(s),
 //     Label/UnlabelParameterVersion, CreateSecret, PutSecretValue,
 //     UpdateSecret, UpdateSecretVersionStage, DeleteSecret, RotateSecret,
-//     RestoreSecret) go upstream; when they succeed, or fail without a
-//     client error from the service, every cached form of the names they
-//     change is invalidated (each version, label, stage and decryption,
-//     ARN forms, the listings of the paths above a parameter, reads
-//     through /aws/reference/secretsmanager/), so the process reads its
-//     own writes; other names stay cached.
+//     RestoreSecret) go upstream, in whatever Region; when they return,
+//     whatever the outcome (success, an error from the service, no
+//     answer), every cached form of the names they change is invalidated
+//     (each version, label, stage and decryption, ARN forms, the listings
+//     of the paths above a parameter, reads through
+//     /aws/reference/secretsmanager/), so the process reads its own
+//     writes; other names stay cached. (After an error too: the SDK
+//     retries a write whose answer was lost, and the retry of a write
+//     already applied fails, DeleteParameter with ParameterNotFound, say;
+//     a write that changed nothing costs one reload.)
+//   - RotateSecret returns before the rotation function has made the new
+//     version AWSCURRENT. After a RotateSecret through a client of the
+//     installed Region, until a GetSecretValue through the middleware
+//     returns that version (or 15 minutes have passed), its GetSecretValue
+//     reads of the secret's AWSCURRENT by the id given to RotateSecret or
+//     the name or ARN it returned want a value at most a second old: at
+//     most one upstream call a second, then the TTL again. At most 64
+//     rotations are watched at once. Beyond, for other reads of the secret
+//     (BatchGetSecretValue, /aws/reference/secretsmanager/, cache.Secret
+//     on the cache itself) and for rotations started elsewhere, the TTL or
+//     a read's MaxAge applies, or cache.WithRotationAware (scheduled
+//     rotations), the Secret Label Updated event through package changes,
+//     or cache.Cache.WithRotatingSecret for a caller that sees the old
+//     value refused.
 //   - A call under [WithMaxAge] wants a value fetched less than the given
 //     time ago (Powertools' max_age, cache.ParameterRequest.MaxAge): an
 //     older cached answer is reloaded, a younger one is a hit.

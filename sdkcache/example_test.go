@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/parsec-go/parsec/cache"
 	"github.com/parsec-go/parsec/sdkcache"
 	"github.com/parsec-go/parsec/source/sourcetest"
 )
@@ -70,4 +71,23 @@ func ExampleBypassSSM() {
 	fmt.Println("upstream calls:", fake.Calls("GetParameter"))
 	// Output:
 	// upstream calls: 2
+}
+
+// Code written against an interface of the SDK's methods gets caching by
+// swapping the *ssm.Client for a Reader.
+func ExampleReader() {
+	srv := sourcetest.NewServer()
+	defer srv.Close()
+	srv.PutParameter(sourcetest.Parameter{Name: "/app/flag", Value: "on"})
+
+	type parameterAPI interface {
+		GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	}
+	c, _ := cache.New(srv.Clients())
+	defer c.Close()
+	var api parameterAPI = sdkcache.NewReader(c, srv.Clients()) // was: srv.SSM()
+	name := "/app/flag"
+	out, err := api.GetParameter(context.Background(), &ssm.GetParameterInput{Name: &name})
+	fmt.Println(*out.Parameter.Value, err)
+	// Output: on <nil>
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/parsec-go/parsec/cache"
 )
@@ -18,7 +17,8 @@ import (
 // everything else to the rest of the stack unchanged.
 type mw struct {
 	c      *cache.Cache
-	region string // the Region of the cache's own clients
+	region string    // the Region of the cache's own clients
+	rot    rotations // secrets whose RotateSecret has not yet shown its new version
 }
 
 // ID returns [MiddlewareID].
@@ -28,6 +28,12 @@ func (*mw) ID() string { return MiddlewareID }
 // validated the input and before it serializes anything: an answer from
 // memory skips the request, the signature and the network.
 func (m *mw) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	if params, secrets, ok := written(in.Parameters); ok {
+		// Before the Region check: a write by ARN through a client of
+		// another Region may change a value the cache holds (a read by that
+		// ARN), and invalidation is by canonical name.
+		return m.write(ctx, in, next, params, secrets)
+	}
 	if awsmiddleware.GetRegion(ctx) != m.region {
 		return next.HandleInitialize(ctx, in) // another Region: not what the cache holds
 	}
@@ -48,9 +54,6 @@ func (m *mw) HandleInitialize(ctx context.Context, in middleware.InitializeInput
 	case *secretsmanager.BatchGetSecretValueInput:
 		out, ok, err = m.batchGetSecretValue(ctx, p)
 	default:
-		if params, secrets, ok := written(in.Parameters); ok {
-			return m.write(ctx, in, next, params, secrets)
-		}
 		return next.HandleInitialize(ctx, in)
 	}
 	if !ok {
@@ -133,13 +136,21 @@ func deref(s *string) string {
 	return *s
 }
 
-// write passes a write upstream and, unless the service refused it with a
-// client error (so nothing changed), invalidates every cached answer for
-// the names it changed (cache.Cache.InvalidateParameter and
-// InvalidateSecret): each version, label and WithDecryption of a parameter,
-// its ARN, the listings of the paths above it; each version and stage of a
-// secret, its name and ARNs, its reads through
-// /aws/reference/secretsmanager/. Other names stay cached.
+// write passes a write upstream and then, whatever the outcome, invalidates
+// every cached answer for the names it changes (cache.Cache.InvalidateParameter
+// and InvalidateSecret): each version, label and WithDecryption of a
+// parameter, its ARN, the listings of the paths above it; each version and
+// stage of a secret, its name and ARNs, its reads through
+// /aws/reference/secretsmanager/. Other names stay cached. It invalidates
+// after a client error too: the SDK retries a write whose answer was lost,
+// and the retry of a write that was applied fails with a client error
+// (DeleteParameter: ParameterNotFound; DeleteSecret:
+// InvalidRequestException; PutParameter without Overwrite:
+// ParameterAlreadyExists) although the value changed; the middleware sees
+// only the last attempt's outcome. A write that changed nothing costs one
+// reload of its names. It does so in every Region (the names are
+// canonical: a write by ARN through a client of another Region reaches the
+// cached read by that ARN).
 //
 // A read that starts after the write returns sees the write: it does not
 // join a load that started before, and what such a load fetched is not
@@ -147,23 +158,21 @@ func deref(s *string) string {
 // write).
 func (m *mw) write(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler, params, secrets []string) (middleware.InitializeOutput, middleware.Metadata, error) {
 	out, md, err := next.HandleInitialize(ctx, in)
-	var re *smithyhttp.ResponseError
-	if err == nil || !errors.As(err, &re) || re.HTTPStatusCode() >= 500 {
-		// Succeeded, or failed in a way that may have changed the value
-		// anyway (no answer, a timeout, a server error).
-		if err == nil {
-			secrets = append(secrets, writtenSecret(out.Result)...)
+	if err == nil {
+		secrets = append(secrets, writtenSecret(out.Result)...)
+	}
+	for _, name := range params {
+		if name != "" {
+			m.c.InvalidateParameter(cache.ParameterRequest{Name: name})
 		}
-		for _, name := range params {
-			if name != "" {
-				m.c.InvalidateParameter(cache.ParameterRequest{Name: name})
-			}
+	}
+	for _, id := range secrets {
+		if id != "" {
+			m.c.InvalidateSecret(cache.SecretRequest{SecretID: id})
 		}
-		for _, id := range secrets {
-			if id != "" {
-				m.c.InvalidateSecret(cache.SecretRequest{SecretID: id})
-			}
-		}
+	}
+	if err == nil && awsmiddleware.GetRegion(ctx) == m.region {
+		m.rotating(in.Parameters, out.Result)
 	}
 	return out, md, err
 }

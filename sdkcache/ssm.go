@@ -11,6 +11,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/parsec-go/parsec/cache"
+	"github.com/parsec-go/parsec/source"
 )
 
 const (
@@ -33,7 +34,7 @@ func (m *mw) getParameter(ctx context.Context, in *ssm.GetParameterInput) (any, 
 // read with cache.Parameters, so cached ones cost no call and the others
 // take one GetParameters call.
 func (m *mw) getParameters(ctx context.Context, in *ssm.GetParametersInput) (any, bool, error) {
-	if len(in.Names) == 0 || len(in.Names) > 10 {
+	if len(in.Names) == 0 || len(in.Names) > source.MaxGetParameters {
 		return nil, false, nil // SSM's own ValidationException
 	}
 	decrypt := aws.ToBool(in.WithDecryption)

@@ -60,8 +60,6 @@ func (f *cloudExtFlags) parse(set map[string]bool, getenv func(string) string) (
 	if c.on, err = boolSetting(set["cloud-extensions"], *f.on, "--cloud-extensions", getenv, envCloudExt); err != nil {
 		return c, err
 	}
-	port := flagOrEnv(set["cloud-extensions-port"], *f.port, getenv, envCloudExtPort)
-	auth := flagOrEnv(set["cloud-extensions-auth"], *f.auth, getenv, envCloudExtAuth)
 	if !c.on {
 		if set["cloud-extensions-port"] || set["cloud-extensions-auth"] || set["cloud-extensions-ssrf-token-check"] {
 			return c, usagef("--cloud-extensions-port, --cloud-extensions-auth and --cloud-extensions-ssrf-token-check need --cloud-extensions (or %s=TRUE)", envCloudExt)
@@ -74,48 +72,71 @@ func (f *cloudExtFlags) parse(set map[string]bool, getenv func(string) string) (
 			return c, err
 		}
 	}
-	c.port = httpcompat.CloudExtensionsPort
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 0 || n > 65535 {
-			return c, usagef("--cloud-extensions-port %q: must be from 1 to 65535, or 0 for a free port", port)
-		}
-		c.port = n
+	if c.port, err = cloudPort(flagOrEnv(set["cloud-extensions-port"], *f.port, getenv, envCloudExtPort)); err != nil {
+		return c, err
 	}
+	c.key, err = extensionKey(flagOrEnv(set["cloud-extensions-auth"], *f.auth, getenv, envCloudExtAuth), getenv)
+	return c, err
+}
+
+// cloudPort parses --cloud-extensions-port; "" is Cloud Extensions' port.
+func cloudPort(port string) (int, error) {
+	if port == "" {
+		return httpcompat.CloudExtensionsPort, nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return 0, usagef("--cloud-extensions-port %q: must be from 1 to 65535, or 0 for a free port", port)
+	}
+	return n, nil
+}
+
+// extensionKey returns the extension key the authentication auth needs
+// (nil for none), read from the environment and checked.
+func extensionKey(auth string, getenv func(string) string) (*httpcompat.ExtensionKey, error) {
 	id := strings.TrimSpace(getenv(envKeyID))
-	secret, file := getenv(envKeySecret), strings.TrimSpace(getenv(envKeySecretFile))
-	switch {
-	case secret != "" && file != "":
-		return c, usagef("%s and %s are both set: give one", envKeySecret, envKeySecretFile)
-	case file != "":
-		b, err := readSmallFile(file)
-		if err != nil {
-			return c, usagef("%s %q: %v", envKeySecretFile, file, err)
-		}
-		secret = strings.TrimSpace(string(b))
-		if secret == "" {
-			return c, usagef("%s %q: the file is empty", envKeySecretFile, file)
-		}
+	secret, err := keySecret(getenv)
+	if err != nil {
+		return nil, err
 	}
-	hasKey := id != "" || secret != ""
 	switch auth {
 	case "", authExtensionKey:
 		if id == "" || secret == "" {
-			return c, usagef("the Cloud Extensions API needs an extension key: set %s and %s (or %s), or give --cloud-extensions-auth none for local use", envKeyID, envKeySecret, envKeySecretFile)
+			return nil, usagef("the Cloud Extensions API needs an extension key: set %s and %s (or %s), or give --cloud-extensions-auth none for local use", envKeyID, envKeySecret, envKeySecretFile)
 		}
 		k := httpcompat.ExtensionKey{ID: id, Secret: strings.TrimSpace(secret)}
 		if err := k.Validate(); err != nil {
-			return c, usagef("%s, %s: %s", envKeyID, envKeySecret, strings.TrimPrefix(err.Error(), "httpcompat: "))
+			return nil, usagef("%s, %s: %v", envKeyID, envKeySecret, err) // the key's rule, never the secret
 		}
-		c.key = &k
+		return &k, nil
 	case authNone:
-		if hasKey {
-			return c, usagef("--cloud-extensions-auth none, but an extension key is set (%s): remove one", envKeyID)
+		if id != "" || secret != "" {
+			return nil, usagef("--cloud-extensions-auth none, but an extension key is set (%s): remove one", envKeyID)
 		}
-	default:
-		return c, usagef("--cloud-extensions-auth %q: must be extension-key or none", auth)
+		return nil, nil
 	}
-	return c, nil
+	return nil, usagef("--cloud-extensions-auth %q: must be extension-key or none", auth)
+}
+
+// keySecret returns the extension key's secret key, from its variable or
+// its file (not both).
+func keySecret(getenv func(string) string) (string, error) {
+	secret, file := getenv(envKeySecret), strings.TrimSpace(getenv(envKeySecretFile))
+	switch {
+	case secret != "" && file != "":
+		return "", usagef("%s and %s are both set: give one", envKeySecret, envKeySecretFile)
+	case file == "":
+		return secret, nil
+	}
+	b, err := readSmallFile(file)
+	if err != nil {
+		return "", usagef("%s %q: %v", envKeySecretFile, file, err)
+	}
+	secret = strings.TrimSpace(string(b))
+	if secret == "" {
+		return "", usagef("%s %q: the file is empty", envKeySecretFile, file)
+	}
+	return secret, nil
 }
 
 // readSmallFile reads a file of at most maxKeySecretBytes.
@@ -139,8 +160,8 @@ func readSmallFile(path string) ([]byte, error) {
 // authentication, and the SSRF token check of its Secrets Manager GET
 // routes with the token of the :2773 API (none with --insecure-no-token or
 // --cloud-extensions-ssrf-token-check=false).
-func (r *runner) cloudOptions() []httpcompat.CloudOption {
-	opts := []httpcompat.CloudOption{httpcompat.WithCloudLogger(r.log)}
+func (r *runner) cloudOptions() []httpcompat.Option {
+	opts := []httpcompat.Option{httpcompat.WithLogger(r.log)}
 	if k := r.cfg.cloud.key; k != nil {
 		opts = append(opts, httpcompat.WithExtensionKey(*k))
 	} else {
@@ -203,7 +224,7 @@ func (r *runner) listenCloud(h http.Handler) ([]*httpcompat.Server, error) {
 	if !r.cfg.cloud.on {
 		return nil, nil
 	}
-	sopts := []httpcompat.ServerOption{httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent),
+	sopts := []httpcompat.Option{httpcompat.WithLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent),
 		httpcompat.WithMaxOpenConnections(r.cfg.maxOpenConns)}
 	srv, err := httpcompat.ListenLocalhost(r.cfg.cloud.port, markCloud(h), sopts...)
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/parsec-go/parsec/httpcompat"
-	"github.com/parsec-go/parsec/internal/extenv"
+	"github.com/parsec-go/parsec/lambdaenv"
 )
 
 const (
@@ -73,8 +73,7 @@ func TestCloudExtensionsConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := parseConfig(tc.args, envMap(tc.env...), &bytes.Buffer{})
 			if tc.wantErr != "" {
-				var ue *usageError
-				if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.wantErr) {
+				if err == nil || !isUsage(err) || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("parseConfig = %v; want a usage error containing %q", err, tc.wantErr)
 				}
 				if strings.Contains(err.Error(), testKeySecret) {
@@ -236,7 +235,7 @@ func TestCloudExtensionsAsLambdaExtension(t *testing.T) {
 	registered := make(chan bool, 1)
 	cloudURL := make(chan string, 1)
 	env := envMap("AWS_LAMBDA_RUNTIME_API", api, "AWS_SESSION_TOKEN", "tok", envEmulate, file,
-		extenv.EnvHTTPPort, itoa(freePort(t)), envCloudExt, "TRUE", envCloudExtPort, "0", envKeyID, testKeyID, envKeySecret, testKeySecret)
+		lambdaenv.EnvHTTPPort, itoa(freePort(t)), envCloudExt, "TRUE", envCloudExtPort, "0", envKeyID, testKeyID, envKeySecret, testKeySecret)
 	startRun(t, nil, env, &runHooks{cloudReady: func(u string) {
 		f.mu.Lock()
 		registered <- f.name != ""

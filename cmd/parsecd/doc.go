@@ -36,9 +36,11 @@
 // --max-concurrent (PARSECD_MAX_CONCURRENT, default 128) bounds the requests
 // served at once; beyond it parsecd answers 429. --max-open-connections
 // (PARSECD_MAX_OPEN_CONNECTIONS, default 256, at most 900) bounds the open
-// connections: at the limit a new connection closes the keep-alive
-// connection idle the longest, or is itself closed unanswered when every
-// connection is busy; idle connections close after 5 s. Error replies are
+// connections: at the limit a new connection closes one that has not sent
+// a whole request within 200 ms (while all such are younger, it waits in
+// the accept queue), else the keep-alive connection idle the longest, or
+// is itself closed unanswered when every connection is busy; idle
+// connections close after 5 s. Error replies are
 // the extension's text (400 "an unexpected error occurred while executing
 // request") with the AWS code in X-Amzn-Errortype and parsec's message in
 // X-Parsec-Error-Message; --json-errors true (PARSECD_JSON_ERRORS=true)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -151,45 +152,26 @@ func (e *emulation) parameter(n *jsonNode, field string) error {
 	if err != nil {
 		return err
 	}
-	if f["name"] == nil {
-		return e.errAt(n, field+".name", "missing")
-	}
 	var base sourcetest.Parameter
-	if base.Name, err = e.str(f["name"], field+".name"); err != nil {
+	if base.Name, err = e.name(f, n, field); err != nil {
 		return err
 	}
-	if base.Name == "" {
-		return e.errAt(f["name"], field+".name", "must not be empty")
+	if err := e.optStrings(f, field, map[string]*string{"type": &base.Type, "dataType": &base.DataType, "keyId": &base.KeyID}); err != nil {
+		return err
 	}
-	if t := f["type"]; t != nil {
-		if base.Type, err = e.str(t, field+".type"); err != nil {
-			return err
-		}
-		if !contains([]string{"String", "StringList", "SecureString"}, base.Type) {
-			return e.errAt(t, field+".type", "must be String, StringList or SecureString, not %q", base.Type)
-		}
+	if t := f["type"]; t != nil && !contains([]string{"String", "StringList", "SecureString"}, base.Type) {
+		return e.errAt(t, field+".type", "must be String, StringList or SecureString, not %q", base.Type)
 	}
-	if t := f["dataType"]; t != nil {
-		if base.DataType, err = e.str(t, field+".dataType"); err != nil {
-			return err
-		}
+	single := f["value"] != nil || f["labels"] != nil || f["lastModified"] != nil
+	versions, err := e.versions(f, field, single, "give either versions or value (with labels, lastModified), not both")
+	if err != nil {
+		return err
 	}
-	if t := f["keyId"]; t != nil {
-		if base.KeyID, err = e.str(t, field+".keyId"); err != nil {
-			return err
-		}
-	}
-	versions := f["versions"]
-	switch {
-	case versions != nil && (f["value"] != nil || f["labels"] != nil || f["lastModified"] != nil):
-		return e.errAt(versions, field+".versions", "give either versions or value (with labels, lastModified), not both")
-	case versions == nil:
+	if versions == nil {
 		if f["value"] == nil {
 			return e.errAt(n, field+".value", "missing (or give versions)")
 		}
 		return e.parameterVersion(base, f, n, field)
-	case versions.kind == '[' && len(versions.elems) == 0:
-		return e.errAt(versions, field+".versions", "must hold at least one version")
 	}
 	return e.array(versions, field+".versions", func(vn *jsonNode, vf string) error {
 		vfields, err := e.object(vn, vf, paramVersionFields...)
@@ -201,6 +183,49 @@ func (e *emulation) parameter(n *jsonNode, field string) error {
 		}
 		return e.parameterVersion(base, vfields, vn, vf)
 	})
+}
+
+// name returns the required, non-empty "name" of the object n at field.
+func (e *emulation) name(f map[string]*jsonNode, n *jsonNode, field string) (string, error) {
+	if f["name"] == nil {
+		return "", e.errAt(n, field+".name", "missing")
+	}
+	name, err := e.str(f["name"], field+".name")
+	if err == nil && name == "" {
+		err = e.errAt(f["name"], field+".name", "must not be empty")
+	}
+	return name, err
+}
+
+// optStrings reads the optional string fields of f into dst, by key.
+func (e *emulation) optStrings(f map[string]*jsonNode, field string, dst map[string]*string) error {
+	for _, k := range []string{"type", "dataType", "keyId", "arn", "versionId"} { // file order of errors: fixed
+		d, ok := dst[k]
+		if !ok || f[k] == nil {
+			continue
+		}
+		var err error
+		if *d, err = e.str(f[k], field+"."+k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// versions returns the "versions" array of f, nil when there is none: it is
+// an error to give it with the fields of a single version (single), or
+// empty.
+func (e *emulation) versions(f map[string]*jsonNode, field string, single bool, both string) (*jsonNode, error) {
+	v := f["versions"]
+	switch {
+	case v == nil:
+		return nil, nil
+	case single:
+		return nil, e.errAt(v, field+".versions", "%s", both)
+	case v.kind == '[' && len(v.elems) == 0:
+		return nil, e.errAt(v, field+".versions", "must hold at least one version")
+	}
+	return v, nil
 }
 
 func (e *emulation) parameterVersion(base sourcetest.Parameter, f map[string]*jsonNode, n *jsonNode, field string) error {
@@ -246,27 +271,19 @@ func (e *emulation) secret(n *jsonNode, field string) error {
 	if err != nil {
 		return err
 	}
-	if f["name"] == nil {
-		return e.errAt(n, field+".name", "missing")
-	}
 	var sec sourcetest.Secret
-	if sec.Name, err = e.str(f["name"], field+".name"); err != nil {
+	if sec.Name, err = e.name(f, n, field); err != nil {
 		return err
 	}
-	if sec.Name == "" {
-		return e.errAt(f["name"], field+".name", "must not be empty")
+	if err := e.optStrings(f, field, map[string]*string{"arn": &sec.ARN}); err != nil {
+		return err
 	}
-	if a := f["arn"]; a != nil {
-		if sec.ARN, err = e.str(a, field+".arn"); err != nil {
-			return err
-		}
-	}
-	versions := f["versions"]
 	single := f["string"] != nil || f["binary"] != nil || f["versionId"] != nil || f["stages"] != nil
-	switch {
-	case versions != nil && single:
-		return e.errAt(versions, field+".versions", "give either versions or string/binary (with versionId, stages), not both")
-	case versions == nil:
+	versions, err := e.versions(f, field, single, "give either versions or string/binary (with versionId, stages), not both")
+	if err != nil {
+		return err
+	}
+	if versions == nil {
 		v, err := e.secretVersion(f, n, field)
 		if err != nil {
 			return err
@@ -275,8 +292,6 @@ func (e *emulation) secret(n *jsonNode, field string) error {
 		sec.Created = v.Created
 		e.steps = append(e.steps, seedStep{at: n, field: field, secret: &sec, ver: v})
 		return nil
-	case versions.kind == '[' && len(versions.elems) == 0:
-		return e.errAt(versions, field+".versions", "must hold at least one version")
 	}
 	if c := f["created"]; c != nil {
 		if sec.Created, err = e.time(c, field+".created"); err != nil {
@@ -304,42 +319,13 @@ func (e *emulation) secret(n *jsonNode, field string) error {
 
 func (e *emulation) secretVersion(f map[string]*jsonNode, n *jsonNode, field string) (*sourcetest.SecretVersion, error) {
 	var v sourcetest.SecretVersion
-	str, bin := f["string"], f["binary"]
-	switch {
-	case str != nil && bin != nil:
-		return nil, e.errAt(bin, field+".binary", "give either string or binary, not both")
-	case str == nil && bin == nil:
-		return nil, e.errAt(n, field+".string", "missing (or give binary)")
-	case str != nil:
-		switch str.kind {
-		case '"':
-			s := str.str
-			v.String = &s
-		case '{', '[': // a JSON secret written inline: stored compact
-			var buf bytes.Buffer
-			if err := json.Compact(&buf, e.data[str.start:str.end]); err != nil {
-				return nil, e.errAt(str, field+".string", "%v", err)
-			}
-			s := buf.String()
-			v.String = &s
-		default:
-			return nil, e.errAt(str, field+".string", "must be a string or a JSON object, not %s", str.kindName())
-		}
-	default:
-		s, err := e.str(bin, field+".binary")
-		if err != nil {
-			return nil, err
-		}
-		if v.Binary, err = base64.StdEncoding.DecodeString(s); err != nil {
-			return nil, e.errAt(bin, field+".binary", "must be standard base64: %v", err)
-		}
+	if err := e.secretValue(f, n, field, &v); err != nil {
+		return nil, err
+	}
+	if err := e.optStrings(f, field, map[string]*string{"versionId": &v.VersionID}); err != nil {
+		return nil, err
 	}
 	var err error
-	if id := f["versionId"]; id != nil {
-		if v.VersionID, err = e.str(id, field+".versionId"); err != nil {
-			return nil, err
-		}
-	}
 	if st := f["stages"]; st != nil {
 		if v.Stages, err = e.strs(st, field+".stages"); err != nil {
 			return nil, err
@@ -351,6 +337,42 @@ func (e *emulation) secretVersion(f map[string]*jsonNode, n *jsonNode, field str
 		}
 	}
 	return &v, nil
+}
+
+// secretValue reads a version's "string" (a string, or JSON written
+// inline) or "binary" (base64) into v.
+func (e *emulation) secretValue(f map[string]*jsonNode, n *jsonNode, field string, v *sourcetest.SecretVersion) error {
+	str, bin := f["string"], f["binary"]
+	switch {
+	case str != nil && bin != nil:
+		return e.errAt(bin, field+".binary", "give either string or binary, not both")
+	case str == nil && bin == nil:
+		return e.errAt(n, field+".string", "missing (or give binary)")
+	case bin != nil:
+		s, err := e.str(bin, field+".binary")
+		if err != nil {
+			return err
+		}
+		if v.Binary, err = base64.StdEncoding.DecodeString(s); err != nil {
+			return e.errAt(bin, field+".binary", "must be standard base64: %v", err)
+		}
+		return nil
+	}
+	switch str.kind {
+	case '"':
+		s := str.str
+		v.String = &s
+	case '{', '[': // a JSON secret written inline: stored compact
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, e.data[str.start:str.end]); err != nil {
+			return e.errAt(str, field+".string", "%v", err)
+		}
+		s := buf.String()
+		v.String = &s
+	default:
+		return e.errAt(str, field+".string", "must be a string or a JSON object, not %s", str.kindName())
+	}
+	return nil
 }
 
 // seed writes the file's parameters and secrets into s, in file order. A
@@ -368,7 +390,12 @@ func (e *emulation) seed(s *sourcetest.Server) error {
 			_, err = s.PutSecretValue(st.name, *st.ver)
 		}
 		if err != nil {
-			return e.errAt(st.at, st.field, "%s", strings.TrimPrefix(err.Error(), "sourcetest: "))
+			// sourcetest says "sourcetest: PutParameter NAME: CAUSE": the place
+			// in the file names the write, so the cause is enough.
+			if cause := errors.Unwrap(err); cause != nil {
+				err = cause
+			}
+			return e.errAt(st.at, st.field, "%v", err)
 		}
 	}
 	return nil

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 )
 
 // A jsonNode is one JSON value of a file with its position, so that an error
@@ -104,33 +102,20 @@ func (p *treeParser) syntax(file string, err error, off int64) error {
 	return &posError{file: file, line: line, col: col, msg: "invalid JSON: " + msg}
 }
 
-var invalidCharRE = regexp.MustCompile(`invalid character '(\\'|[^\\']|\\[^']+)'`)
-
 // offendingByte returns the offset of the byte a syntax error is about.
 // encoding/json's offsets are exact for errors between values but only
 // approximate (the value's start, give or take one) for errors inside a
-// literal; the message names the byte, so look for it from there.
+// literal when the document is read a token at a time; json.Unmarshal
+// checks the whole document first, and its offset is just past the byte
+// it refused. Both read with the same scanner, so they stop at the same
+// byte.
 func (p *treeParser) offendingByte(se *json.SyntaxError) int64 {
-	off := min(max(se.Offset, 0), int64(len(p.data)))
-	m := invalidCharRE.FindStringSubmatch(se.Error())
-	if m == nil {
-		return off
+	var v any
+	var whole *json.SyntaxError
+	if err := json.Unmarshal(p.data, &v); errors.As(err, &whole) {
+		return min(max(whole.Offset-1, 0), int64(len(p.data)))
 	}
-	c, err := strconv.Unquote(`"` + m[1] + `"`)
-	switch m[1] {
-	case `"`:
-		c, err = `"`, nil
-	case `\'`:
-		c, err = "'", nil
-	}
-	if err != nil || len(c) != 1 {
-		return off
-	}
-	from := off
-	if i := bytes.IndexByte(p.data[from:], c[0]); i >= 0 {
-		return from + int64(i)
-	}
-	return off
+	return min(max(se.Offset, 0), int64(len(p.data)))
 }
 
 // token reads the next token and the offset of its first byte.

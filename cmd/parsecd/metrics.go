@@ -96,7 +96,7 @@ func (f *observabilityFlags) parse(set map[string]bool, getenv func(string) stri
 		}
 		d, err := time.ParseDuration(v)
 		if err != nil || (d != 0 && d < minEMFInterval) {
-			return o, usagef("%s %q: must be a duration of at least 1s (e.g. 1m), or 0", name, v)
+			return o, &settingError{Name: name, Value: v, Rule: "must be a duration of at least 1s (e.g. 1m), or 0"}
 		}
 		if d > 0 && !o.emf {
 			return o, usagef("%s needs --emf (or %s=TRUE)", name, envEMF)
@@ -106,7 +106,7 @@ func (f *observabilityFlags) parse(set map[string]bool, getenv func(string) stri
 	o.functionName = strings.TrimSpace(getenv(envFunctionName))
 	if o.emf {
 		if _, err := o.emfWriter(nil); err != nil {
-			return o, usagef("EMF: %s", strings.TrimPrefix(err.Error(), "emf: "))
+			return o, &usageError{err.Error()} // emf's own words: "emf: namespace ...: must be ..."
 		}
 	}
 	return o, nil
@@ -124,7 +124,7 @@ func boolSetting(isSet, v bool, flagName string, getenv func(string) string, nam
 	case "TRUE":
 		return true, nil
 	default:
-		return false, usagef("%s=%q: must be TRUE or FALSE (any case), like %s", name, s, flagName)
+		return false, &settingError{Name: name, Value: s, Rule: "must be TRUE or FALSE (any case), like " + flagName}
 	}
 }
 
@@ -231,7 +231,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 func metricsHandler(stats func() cache.Stats) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newStatsCollector(stats))
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{MaxRequestsInFlight: 4})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{MaxRequestsInFlight: routeInFlight})
 }
 
 // debugReport is the body of GET /parsec/v1/debug: counts only, never a
@@ -252,10 +252,25 @@ var heapSamples = [...]struct{ key, name string }{
 
 const goroutinesSample = "/sched/goroutines:goroutines"
 
+// routeInFlight bounds the requests in progress on each opt-in route, as
+// promhttp's MaxRequestsInFlight does for /metrics: beyond it, 503 at once.
+const routeInFlight = 4
+
 // debugHandler serves the process's goroutines and heap and the cache's
-// counters as JSON. runtime/metrics is read without stopping the world.
+// counters as JSON. runtime/metrics is read without stopping the world. At
+// most routeInFlight requests are served at once; the others get 503 with
+// Retry-After.
 func debugHandler(stats func() cache.Stats) http.Handler {
+	sem := make(chan struct{}, routeInFlight)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "too many requests in progress on this route (at most "+strconv.Itoa(routeInFlight)+"); retry later", http.StatusServiceUnavailable)
+			return
+		}
 		samples := make([]metrics.Sample, 0, len(heapSamples)+1)
 		samples = append(samples, metrics.Sample{Name: goroutinesSample})
 		for _, s := range heapSamples {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -331,7 +332,7 @@ func TestObservabilityUsageErrors(t *testing.T) {
 		{"bad emf variable", nil, append([]string{envEMF, "on"}, tok...), `PARSECD_EMF="on"`},
 		{"interval without emf", []string{"--emf-interval", "1m"}, tok, "needs --emf"},
 		{"short interval", []string{"--emf", "--emf-interval", "10ms"}, tok, "at least 1s"},
-		{"bad interval variable", []string{"--emf"}, append([]string{envEMFInterval, "often"}, tok...), `PARSECD_EMF_INTERVAL "often"`},
+		{"bad interval variable", []string{"--emf"}, append([]string{envEMFInterval, "often"}, tok...), `PARSECD_EMF_INTERVAL="often"`},
 		{"empty namespace", []string{"--emf", "--emf-namespace", ""}, tok, "--emf-namespace"},
 		{"long namespace", []string{"--emf", "--emf-namespace", strings.Repeat("n", 256)}, tok, "namespace"},
 	}
@@ -391,5 +392,44 @@ func TestEMFAtShutdownEvent(t *testing.T) {
 	if doc.FunctionName != "orders" || len(doc.AWS.CloudWatchMetrics) != 1 || doc.AWS.CloudWatchMetrics[0].Dimensions[0][0] != "FunctionName" ||
 		doc.Hits != 2 || doc.Misses != 1 || doc.Entries != 1 || doc.AWS.Timestamp == 0 {
 		t.Errorf("EMF line %s: want FunctionName orders, 2 hits, 1 miss, 1 entry", line)
+	}
+}
+
+// TestOptInRoutesBounded: /parsec/v1/debug, like /metrics, serves at most
+// routeInFlight requests at once; one more gets 503 at once, and the route
+// serves again once one has finished.
+func TestOptInRoutesBounded(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	h := debugHandler(func() cache.Stats {
+		if calls.Add(1) <= routeInFlight { // the first routeInFlight wait
+			entered <- struct{}{}
+			<-release
+		}
+		return cache.Stats{}
+	})
+	get := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost:2773"+routeDebug, nil))
+		return rec
+	}
+	codes := make(chan int, routeInFlight)
+	for range routeInFlight {
+		go func() { codes <- get().Code }()
+	}
+	for range routeInFlight {
+		<-entered
+	}
+	if rec := get(); rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("GET %s with %d in progress = %d (Retry-After %q); want 503 with Retry-After", routeDebug, routeInFlight, rec.Code, rec.Header().Get("Retry-After"))
+	}
+	close(release)
+	for range routeInFlight {
+		if c := <-codes; c != http.StatusOK {
+			t.Errorf("a request in progress = %d; want 200", c)
+		}
+	}
+	if rec := get(); rec.Code != http.StatusOK {
+		t.Errorf("GET %s after the others finished = %d; want 200", routeDebug, rec.Code)
 	}
 }

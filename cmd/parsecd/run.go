@@ -18,6 +18,7 @@ import (
 	"github.com/parsec-go/parsec/cache"
 	"github.com/parsec-go/parsec/httpcompat"
 	"github.com/parsec-go/parsec/internal/lambdaext"
+	"github.com/parsec-go/parsec/lambdaenv"
 	"github.com/parsec-go/parsec/source"
 )
 
@@ -128,7 +129,9 @@ func (r *runner) handlerOptions() ([]httpcompat.Option, error) {
 	}
 	switch {
 	case r.cfg.insecureNoToken:
-		r.log.Warn("parsecd: --insecure-no-token: requests are served without checking the token; any local process can read every value. Local use only.")
+		// The handler logs the one WARN (httpcompat.WithoutTokenCheck); its
+		// records say which flag turned the check off.
+		opts[0] = httpcompat.WithLogger(r.log.With(slog.String("tokenCheck", "off: --insecure-no-token")))
 		return append(opts, httpcompat.WithoutTokenCheck()), nil
 	case r.cfg.tokenFile != "":
 		t, err := readTokenFile(r.cfg.tokenFile)
@@ -139,122 +142,52 @@ func (r *runner) handlerOptions() ([]httpcompat.Option, error) {
 		return append(opts, httpcompat.WithToken(t)), nil
 	}
 	t, err := httpcompat.TokenFromEnv(r.getenv)
-	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "httpcompat: ")
-		if strings.HasPrefix(msg, "no token") {
-			msg = "no token source: set AWS_TOKEN, AWS_SESSION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN (file://PATH reads a file), or give --token-file PATH; for local use only, --insecure-no-token serves without a token"
-		}
-		return nil, &usageError{msg}
+	switch {
+	case errors.Is(err, httpcompat.ErrNoToken):
+		return nil, usagef("no token source: set AWS_TOKEN, AWS_SESSION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN (file://PATH reads a file), or give --token-file PATH; for local use only, --insecure-no-token serves without a token")
+	case err != nil:
+		return nil, &usageError{err.Error()}
 	}
 	r.token = t
 	return append(opts, httpcompat.WithToken(t)), nil
 }
 
+// backend is what serves the requests: the emulator, or a cache of AWS
+// behind the compatible handler.
+type backend struct {
+	h     http.Handler
+	stats func() cache.Stats
+	close func()
+	emu   *emulator // nil unless emulating
+}
+
+// serve runs parsecd until ctx ends or, as an extension, until SHUTDOWN.
 func (r *runner) serve(ctx context.Context) int {
-	cfg := r.cfg
-	r.log = httpcompat.NewLogger(r.stderr, cfg.env.LogLevel)
+	r.log = r.cfg.env.Logger(r.stderr)
 	hopts, err := r.handlerOptions()
 	if err != nil {
 		return r.initFailed(ctx, exitUsage, reasonToken, err)
 	}
-	var stats func() cache.Stats // set below, before the server starts
-	hopts = append(hopts, r.routeOptions(func() cache.Stats { return stats() })...)
-	build := func(c *cache.Cache) (http.Handler, error) { return httpcompat.NewHandler(c, hopts...) }
-	if cfg.cloud.on {
-		build = r.withCloudExtensions(build)
-	}
-	copts := append(cacheOptions(cfg.env), cache.WithLogger(r.log))
-	rot, err := parseRotationSettings(r.getenv, cfg.mode) // changes.go
+	b, reason, err := r.newBackend(ctx, hopts)
 	if err != nil {
-		return r.initFailed(ctx, exitUsage, reasonConfig, err)
-	}
-	copts = append(copts, rot.cacheOptions()...)
-
-	var (
-		h       http.Handler
-		closeFn func()
-		emu     *emulator
-	)
-	if cfg.emulate != "" {
-		emu = &emulator{file: cfg.emulate, latencyMin: cfg.latencyMin, latencyMax: cfg.latencyMax, build: build, cacheOpts: copts, log: r.log}
-		if err := emu.start(); err != nil {
-			return r.initFailed(ctx, exitUsage, reasonConfig, err)
-		}
-		h, closeFn, stats = emu, emu.close, emu.stats
-	} else {
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return r.initFailed(ctx, exitUsage, reasonConfig, fmt.Errorf("AWS configuration: %w", err))
-		}
-		if awsCfg.Region == "" {
-			return r.initFailed(ctx, exitUsage, reasonConfig, errors.New("AWS configuration: no region: set AWS_REGION (Lambda sets it), or use --emulate FILE to run without AWS"))
-		}
-		c, err := cache.New(source.New(awsCfg, source.WithMaxConnections(cfg.env.MaxConnections)), copts...)
-		if err != nil {
-			return r.initFailed(ctx, exitUsage, reasonConfig, err)
-		}
-		if h, err = build(c); err != nil {
-			_ = c.Close()
-			return r.initFailed(ctx, exitUsage, reasonConfig, err)
-		}
-		stopChanges, err := startChanges(ctx, c, awsCfg, rot, r.log) // changes.go
-		if err != nil {
-			_ = c.Close()
-			return r.initFailed(ctx, exitUsage, reasonConfig, err)
-		}
-		closeFn, stats = func() { stopChanges(); _ = c.Close() }, c.Stats
-	}
-
-	sopts := []httpcompat.ServerOption{httpcompat.WithServerLogger(r.log), httpcompat.WithMaxConcurrent(cfg.maxConcurrent),
-		httpcompat.WithMaxOpenConnections(cfg.maxOpenConns)}
-	if cfg.jsonErrors {
-		sopts = append(sopts, httpcompat.WithServerJSONErrors())
+		return r.initFailed(ctx, exitUsage, reason, err)
 	}
 	// Listen before registering (extensionLoop): a function that reads a
 	// value during its INIT, which starts once every extension has
 	// registered, finds the port open.
-	srv, err := httpcompat.ListenLocalhost(cfg.env.HTTPPort, h, sopts...)
+	srv, err := httpcompat.ListenLocalhost(r.cfg.env.HTTPPort, b.h, r.serverOptions()...)
 	if err != nil {
-		closeFn()
-		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on localhost port %d (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", cfg.env.HTTPPort, err))
+		b.close()
+		return r.initFailed(ctx, exitUsage, reasonListen, fmt.Errorf("cannot listen on localhost port %d (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT or --port): %w", r.cfg.env.HTTPPort, err))
 	}
-	cloudSrv, err := r.listenCloud(h)
+	cloudSrv, err := r.listenCloud(b.h)
 	if err != nil {
 		_ = srv.Close()
-		closeFn()
+		b.close()
 		return r.initFailed(ctx, exitUsage, reasonListen, err)
 	}
-	r.log.Info("parsecd: serving", "mode", cfg.mode, "addr", strings.Join(srv.Addrs(), " "), "emulate", cfg.emulate,
-		"jsonErrors", cfg.jsonErrors, "maxOpenConnections", cfg.maxOpenConns, "maxConcurrent", cfg.maxConcurrent,
-		"cacheEnabled", cfg.env.CacheEnabled, "cacheSize", cfg.env.CacheSize,
-		"parameterTTL", cfg.env.ParameterTTL.String(), "secretTTL", cfg.env.SecretTTL.String(),
-		"logLevel", levelName(cfg.env.LogLevel))
-	for _, n := range cfg.env.Notes() {
-		r.log.Info("parsecd: " + n)
-	}
-	stopEMF := r.startEMF(stats)
-
-	wctx, stopWatch := context.WithCancel(ctx)
-	var watching sync.WaitGroup
-	if emu != nil {
-		watching.Go(func() { emu.watch(wctx, cfg.reloadEvery) })
-	}
-	stop := func() {
-		stopWatch()
-		watching.Wait()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownBudget)
-		defer cancel()
-		for _, s := range append([]*httpcompat.Server{srv}, cloudSrv...) {
-			if err := s.Shutdown(sctx); err != nil {
-				r.log.Warn("parsecd: graceful shutdown cut short", "addr", s.Addr(), "error", err.Error())
-				_ = s.Close()
-			}
-		}
-		stopEMF()
-		closeFn()
-		r.log.Info("parsecd: stopped")
-	}
-
+	r.logServing(srv)
+	stop := r.startBackground(ctx, append([]*httpcompat.Server{srv}, cloudSrv...), b)
 	if !r.lambda {
 		r.ready(srv.URL())
 		<-ctx.Done()
@@ -262,6 +195,103 @@ func (r *runner) serve(ctx context.Context) int {
 		return exitOK
 	}
 	return r.extensionLoop(ctx, srv.URL(), stop)
+}
+
+// newBackend builds the emulator or the cache of AWS, with hopts for the
+// compatible handler. On error it returns the reason to report to Lambda.
+func (r *runner) newBackend(ctx context.Context, hopts []httpcompat.Option) (*backend, string, error) {
+	b := &backend{}
+	// The opt-in routes read the counters of whichever cache serves: b.stats
+	// is set below, before the server starts.
+	hopts = append(hopts, r.routeOptions(func() cache.Stats { return b.stats() })...)
+	build := func(c *cache.Cache) (http.Handler, error) { return httpcompat.NewHandler(c, hopts...) }
+	if r.cfg.cloud.on {
+		build = r.withCloudExtensions(build)
+	}
+	copts := []cache.Option{cache.WithSettings(r.cfg.env), cache.WithLogger(r.log)}
+	rot, err := parseRotationSettings(r.getenv, r.cfg.mode) // changes.go
+	if err != nil {
+		return nil, reasonConfig, err
+	}
+	copts = append(copts, rot.cacheOptions()...)
+	if r.cfg.emulate != "" {
+		emu := &emulator{file: r.cfg.emulate, latencyMin: r.cfg.latencyMin, latencyMax: r.cfg.latencyMax, build: build, cacheOpts: copts, log: r.log}
+		if err := emu.start(); err != nil {
+			return nil, reasonConfig, err
+		}
+		b.h, b.close, b.stats, b.emu = emu, emu.close, emu.stats, emu
+		return b, "", nil
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, reasonConfig, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		return nil, reasonConfig, errors.New("AWS configuration: no region: set AWS_REGION (Lambda sets it), or use --emulate FILE to run without AWS")
+	}
+	c, err := cache.New(source.New(awsCfg, r.cfg.env.SourceOptions()...), copts...)
+	if err != nil {
+		return nil, reasonConfig, err
+	}
+	if b.h, err = build(c); err != nil {
+		_ = c.Close()
+		return nil, reasonConfig, err
+	}
+	stopChanges, err := startChanges(ctx, c, awsCfg, rot, r.log) // changes.go
+	if err != nil {
+		_ = c.Close()
+		return nil, reasonConfig, err
+	}
+	b.close, b.stats = func() { stopChanges(); _ = c.Close() }, c.Stats
+	return b, "", nil
+}
+
+// serverOptions returns the options of the HTTP server.
+func (r *runner) serverOptions() []httpcompat.Option {
+	sopts := []httpcompat.Option{httpcompat.WithLogger(r.log), httpcompat.WithMaxConcurrent(r.cfg.maxConcurrent),
+		httpcompat.WithMaxOpenConnections(r.cfg.maxOpenConns)}
+	if r.cfg.jsonErrors {
+		sopts = append(sopts, httpcompat.WithJSONErrors())
+	}
+	return sopts
+}
+
+// logServing logs the configuration served, once.
+func (r *runner) logServing(srv *httpcompat.Server) {
+	cfg := r.cfg
+	r.log.Info("parsecd: serving", "mode", cfg.mode, "addr", strings.Join(srv.Addrs(), " "), "emulate", cfg.emulate,
+		"jsonErrors", cfg.jsonErrors, "maxOpenConnections", cfg.maxOpenConns, "maxConcurrent", cfg.maxConcurrent,
+		"cacheEnabled", cfg.env.CacheEnabled, "cacheSize", cfg.env.CacheSize,
+		"parameterTTL", cfg.env.ParameterTTL.String(), "secretTTL", cfg.env.SecretTTL.String(),
+		"logLevel", lambdaenv.LevelName(cfg.env.LogLevel))
+	// The cache logs cfg.env.Notes() (cache.WithSettings).
+}
+
+// startBackground starts the EMF writer and the emulator file's watch, and
+// returns the function that stops them, shuts the servers down and closes
+// the backend: call it once.
+func (r *runner) startBackground(ctx context.Context, srvs []*httpcompat.Server, b *backend) (stop func()) {
+	stopEMF := r.startEMF(b.stats)
+	wctx, stopWatch := context.WithCancel(ctx)
+	var watching sync.WaitGroup
+	if b.emu != nil {
+		watching.Go(func() { b.emu.watch(wctx, r.cfg.reloadEvery) })
+	}
+	return func() {
+		stopWatch()
+		watching.Wait()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownBudget)
+		defer cancel()
+		for _, s := range srvs {
+			if err := s.Shutdown(sctx); err != nil {
+				r.log.Warn("parsecd: graceful shutdown cut short", "addr", s.Addr(), "error", err.Error())
+				_ = s.Close()
+			}
+		}
+		stopEMF()
+		b.close()
+		r.log.Info("parsecd: stopped")
+	}
 }
 
 func (r *runner) ready(url string) {

@@ -58,16 +58,16 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"unknown flag", []string{"--nope"}, tok, []string{"flag provided but not defined: -nope", "--help"}},
 		{"positional argument", []string{"serve"}, tok, []string{`unexpected argument "serve"`}},
-		{"bad mode", []string{"--mode", "lambda"}, tok, []string{`--mode "lambda"`, "auto, extension, daemon or emulate"}},
-		{"bad mode from env", nil, append([]string{"PARSECD_MODE", "x"}, tok...), []string{`--mode "x"`}},
+		{"bad mode", []string{"--mode", "lambda"}, tok, []string{`--mode="lambda"`, "auto, extension, daemon or emulate"}},
+		{"bad mode from env", nil, append([]string{"PARSECD_MODE", "x"}, tok...), []string{`PARSECD_MODE="x"`}},
 		{"extension without runtime API", []string{"--mode", "extension"}, tok, []string{"AWS_LAMBDA_RUNTIME_API"}},
 		{"emulate without file", []string{"--mode", "emulate"}, tok, []string{"--emulate FILE"}},
-		{"bad latency", []string{"--emulate", good, "--latency", "fast"}, tok, []string{`--latency "fast"`}},
+		{"bad latency", []string{"--emulate", good, "--latency", "fast"}, tok, []string{`--latency="fast"`}},
 		{"inverted latency", []string{"--emulate", good, "--latency", "80ms-20ms"}, tok, []string{"MIN <= MAX"}},
 		{"latency without emulator", []string{"--latency", "20ms"}, tok, []string{"emulator only"}},
-		{"bad port flag", []string{"--port", "70000"}, tok, []string{"--port 70000"}},
-		{"bad ttl flag", []string{"--ttl", "-1s"}, tok, []string{`--ttl "-1s"`}},
-		{"bad log level flag", []string{"--log-level", "LOUD"}, tok, []string{`--log-level "LOUD"`}},
+		{"bad port flag", []string{"--port", "70000"}, tok, []string{`--port="70000"`}},
+		{"bad ttl flag", []string{"--ttl", "-1s"}, tok, []string{`--ttl="-1s"`}},
+		{"bad log level flag", []string{"--log-level", "LOUD"}, tok, []string{`--log-level="LOUD"`}},
 		{"bad max-concurrent flag", []string{"--max-concurrent", "0"}, tok, []string{`--max-concurrent="0"`, "from 1 to 100000"}},
 		{"bad max-concurrent variable", nil, append([]string{"PARSECD_MAX_CONCURRENT", "many"}, tok...), []string{`PARSECD_MAX_CONCURRENT="many"`, "from 1 to 100000"}},
 		{"bad max-open-connections flag", []string{"--max-open-connections", "1024"}, tok, []string{`--max-open-connections="1024"`, "from 1 to 900"}},
@@ -170,6 +170,16 @@ func TestInsecureNoTokenWarns(t *testing.T) {
 	}
 	if !containsAll(r.stderr.String(), `"level":"WARN"`, "--insecure-no-token", "Local use only") {
 		t.Errorf("stderr = %q; want a WARN about --insecure-no-token", r.stderr.String())
+	}
+	// One WARN, not one from parsecd and one from the handler (issue 23).
+	warns := 0
+	for line := range strings.Lines(r.stderr.String()) {
+		if strings.Contains(line, `"level":"WARN"`) && strings.Contains(line, "Local use only") {
+			warns++
+		}
+	}
+	if warns != 1 {
+		t.Errorf("stderr has %d WARN lines about the token check; want 1:\n%s", warns, r.stderr.String())
 	}
 }
 

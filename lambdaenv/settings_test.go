@@ -1,6 +1,7 @@
-package extenv
+package lambdaenv
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -68,11 +69,44 @@ func TestParseEnvErrors(t *testing.T) {
 					t.Errorf("error %q does not name %q", msg, want)
 				}
 			}
+			var ve *VarError
+			if !errors.As(err, &ve) || ve.Var != tt.name || ve.Value != strings.TrimSpace(tt.value) || !strings.Contains(ve.Rule, tt.rule) {
+				t.Errorf("errors.As(%v) = %+v; want a *VarError{%s, %q, ...%s...}", err, ve, tt.name, tt.value, tt.rule)
+			}
 		})
 	}
 	// Every bad variable is reported at once.
 	_, err := Parse(envOf(map[string]string{EnvHTTPPort: "x", EnvSecretTTL: "y"}))
 	if err == nil || !strings.Contains(err.Error(), EnvHTTPPort) || !strings.Contains(err.Error(), EnvSecretTTL) {
 		t.Errorf("Parse(two bad) = %v; want both named", err)
+	}
+	var vars []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if ve, ok := e.(*VarError); ok {
+				vars = append(vars, ve.Var)
+			}
+		}
+	}
+	if strings.Join(vars, " ") != EnvHTTPPort+" "+EnvSecretTTL {
+		t.Errorf("Parse(two bad) joins *VarErrors for %q; want %s and %s", vars, EnvHTTPPort, EnvSecretTTL)
+	}
+}
+
+func TestSetOverrides(t *testing.T) {
+	s := Defaults()
+	if err := s.Set(EnvLogLevel, "debug"); err != nil || s.LogLevel != -4 || !s.LogLevelSet {
+		t.Errorf("Set(LOG_LEVEL, debug) = %v, level %v set %v; want nil, DEBUG, true", err, s.LogLevel, s.LogLevelSet)
+	}
+	before := s
+	var ve *VarError
+	if err := s.Set(EnvCacheSize, "-3"); !errors.As(err, &ve) || ve.Var != EnvCacheSize || s != before {
+		t.Errorf("Set(CACHE_SIZE, -3) = %v, settings %+v; want a *VarError and no change", err, s)
+	}
+	if err := s.Set("NOT_A_VARIABLE", "1"); err == nil {
+		t.Error("Set(NOT_A_VARIABLE) = nil error")
+	}
+	if _, err := Parse(nil); err == nil {
+		t.Error("Parse(nil) = nil error")
 	}
 }
