@@ -13,9 +13,11 @@ require (
 )
 
 require (
+	github.com/aws/aws-sdk-go-v2/service/sqs v1.53.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.5 // indirect
+	github.com/parsec-go/parsec/changes v0.0.0-00010101000000-000000000000 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.74.0 // indirect
@@ -56,3 +58,5 @@ require (
 replace github.com/parsec-go/parsec/cmd/parsecd => ../cmd/parsecd
 
 tool github.com/parsec-go/parsec/cmd/parsecd
+
+replace github.com/parsec-go/parsec/changes => ../changes

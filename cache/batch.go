@@ -3,6 +3,9 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,8 +52,9 @@ func (c *Cache) Secrets(ctx context.Context, reqs []SecretRequest) ([]Secret, er
 
 // batchKind describes one kind's batch call.
 type batchKind[R request] struct {
-	kind kind // what it reads
-	max  int  // names per call
+	kind kind   // what it reads
+	op   string // the batch operation, for errors and logs
+	max  int    // names per call
 	// batched reports whether r can go in a batch call of c's source.
 	batched func(c *Cache, r R) bool
 	// group is the flag a batch call is made with (WithDecryption).
@@ -65,6 +69,7 @@ type batchKind[R request] struct {
 
 var parameterBatch = &batchKind[ParameterRequest]{
 	kind:    kindParameter,
+	op:      "GetParameters",
 	max:     source.MaxGetParameters,
 	batched: func(c *Cache, _ ParameterRequest) bool { return c.src.Parameters != nil },
 	group:   func(k key) bool { return k.decrypt },
@@ -84,6 +89,7 @@ var parameterBatch = &batchKind[ParameterRequest]{
 
 var secretBatch = &batchKind[SecretRequest]{
 	kind: kindSecret,
+	op:   "BatchGetSecretValue",
 	max:  source.MaxBatchSecrets,
 	batched: func(c *Cache, r SecretRequest) bool {
 		return c.src.SecretBatch != nil && r.VersionID == "" && r.VersionStage == ""
@@ -197,6 +203,10 @@ func (c *Cache) joinSingle(s *keySlot) *flightTicket {
 	})
 }
 
+// errNoAnswer answers the keys a batch's goroutine ended without
+// answering: its client called runtime.Goexit.
+var errNoAnswer = errors.New("batch ended without an answer")
+
 // errUnnamed marks a batch item the answer did not name (a partial ARN,
 // say): its call reads it on its own.
 var errUnnamed = errors.New("not named by the batch answer")
@@ -220,7 +230,14 @@ func leadBatch[R request](c *Cache, ctx context.Context, slots []*keySlot, b *ba
 	var led []int
 	for i, t := range bulk.Tickets {
 		slots[i].ticket = t
-		if t.Led {
+		switch s := slots[i]; {
+		case !t.Led:
+		case s.cur == nil && !c.notFound.allow(c.now()):
+			// As admit refuses a single read's load: no upstream call for
+			// a name with nothing in memory while not-found answers are
+			// over their rate (settleItem passes the error on).
+			bulk.Answer(i, flight.Result[*entry]{Val: &entry{}, Err: &overloadError{op: s.k.kind.spec().op, name: s.k.name, limit: c.notFound.limit(), notFound: true}})
+		default:
 			led = append(led, i)
 		}
 	}
@@ -234,7 +251,7 @@ func leadBatch[R request](c *Cache, ctx context.Context, slots []*keySlot, b *ba
 	}
 	go func() {
 		defer c.wg.Done()
-		defer bulk.Fail(ErrClosed) // answers nothing already answered
+		defer bulk.Fail(errNoAnswer) // answers nothing already answered
 		bctx, cancel := c.budget(ctx)
 		defer cancel()
 		sem := make(chan struct{}, batchConcurrency)
@@ -298,17 +315,21 @@ func chunk[R request](slots []*keySlot, led []int, b *batchKind[R], now int64) [
 // and answers each of its keys' calls.
 func runChunk[R request](c *Cache, ctx context.Context, ch *batchChunk, b *batchKind[R], bulk *flight.Bulk[*entry]) {
 	var gen uint64
-	res, err := source.Retry(ctx, func() ([]source.Result[value], error) {
+	res, err := source.Retry(ctx, func() (res []source.Result[value], err error) {
 		c.stats.loads.Add(1)
 		gen = c.loads.Add(1)
 		cctx, cancel := c.upstream(ctx, key{kind: b.kind, role: ch.role}, ch.noStale) // as a single read's call
 		defer cancel()
-		res, err := b.call(cctx, c.src, ch.names, ch.group)
+		defer c.recoverBatch(b.kind, b.op, ch.names, &err)
+		res, err = b.call(cctx, c.src, ch.names, ch.group)
 		if err != nil {
 			c.stats.loadErrors.Add(1)
 		}
 		return res, err
 	})
+	if err != nil && errors.Is(context.Cause(ctx), errCallerBudget) && errors.Is(err, context.DeadlineExceeded) {
+		err = &budgetError{err}
+	}
 	for j := range ch.names {
 		r := flight.Result[*entry]{Val: &entry{started: gen}}
 		switch {
@@ -329,6 +350,19 @@ func runChunk[R request](c *Cache, ctx context.Context, ch *batchChunk, b *batch
 	}
 }
 
+// recoverBatch turns a panic of a batch call's client into the call's
+// error, which every key of the call gets (a panic on the batch's
+// goroutine would end the process), as recoverLoad does for a single
+// read's call.
+func (c *Cache) recoverBatch(k kind, op string, names []string, err *error) {
+	if p := recover(); p != nil {
+		*err = &panicError{op: op, name: strings.Join(names, ","), typ: fmt.Sprintf("%T", p)}
+		c.stats.loadErrors.Add(1)
+		c.log.LogAttrs(context.Background(), slog.LevelError, "upstream call panicked",
+			slog.String("kind", k.spec().name), slog.String("op", op), slog.Int("names", len(names)), slog.String("panic", fmt.Sprintf("%T", p)))
+	}
+}
+
 // settleItem is the body of a call a batch leads, run with the batch's
 // answer for its key: it stores what arrived, as fill does for a single
 // read, and returns what the call's waiters get. A key the answer did not
@@ -342,8 +376,14 @@ func (c *Cache) settleItem(call *flightCall, s *keySlot, r flight.Result[*entry]
 	}
 	defer c.wg.Done()
 	defer c.recoverLoad(s.k, &res, &err)
-	if r.Val == nil || errors.Is(r.Err, ErrClosed) || c.ctx.Err() != nil {
+	if r.Val == nil && !errors.Is(r.Err, errNoAnswer) || errors.Is(r.Err, ErrClosed) || c.ctx.Err() != nil {
 		return nil, ErrClosed
+	}
+	if errors.Is(r.Err, errNoAnswer) { // the batch's client called runtime.Goexit: as a single read's (see answered)
+		return nil, &panicError{op: s.k.kind.spec().op, name: s.k.name, typ: "runtime.Goexit"}
+	}
+	if errors.Is(r.Err, ErrOverloaded) || errors.Is(r.Err, flight.ErrAbandoned) {
+		return nil, r.Err // refused before any call (leadBatch), or cut off by its caller's budget: nothing to remember
 	}
 	now := c.now()
 	if r.Err != nil {
@@ -362,11 +402,28 @@ const budgetShare = 0.8
 // with Close, after the load timeout, or once budgetShare of the time left
 // before ctx's deadline has passed, whichever comes first.
 func (c *Cache) budget(ctx context.Context) (context.Context, context.CancelFunc) {
-	d := c.cfg.loadTimeout
+	d, cause := c.cfg.loadTimeout, error(nil)
 	if dl, ok := ctx.Deadline(); ok {
-		d = min(d, time.Duration(float64(time.Until(dl))*budgetShare))
+		if share := time.Duration(float64(time.Until(dl)) * budgetShare); share < d {
+			d, cause = share, errCallerBudget
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	ctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), d, cause)
 	stop := context.AfterFunc(c.ctx, cancel)
 	return ctx, func() { stop(); cancel() }
 }
+
+// errCallerBudget is the cause of a budget that the deadline of the batch
+// read leading the calls ended, before the load timeout.
+var errCallerBudget = errors.New("the batch read's budget ended")
+
+// budgetError is a batch call cut off by the deadline of the batch read
+// that led it (see budget), not by the upstream: nothing is remembered
+// for its keys (no backoff for other readers, as when a single read's
+// caller leaves), and a waiter with a stale value gets it, as when a call
+// is abandoned.
+type budgetError struct{ err error }
+
+func (e *budgetError) Error() string        { return e.err.Error() }
+func (e *budgetError) Unwrap() error        { return e.err }
+func (e *budgetError) Is(target error) bool { return target == flight.ErrAbandoned }

@@ -105,6 +105,9 @@ func (c *Cache) await(ctx context.Context, t *flightTicket, w waiting) (*entry, 
 
 // answered turns a call's result into the read's answer.
 func (c *Cache) answered(v any, err error, w waiting) (*entry, error) {
+	if errors.Is(err, flight.ErrGoexit) { // the fetch called runtime.Goexit: as a panic
+		err = &panicError{op: w.k.kind.spec().op, name: w.k.name, typ: "runtime.Goexit"}
+	}
 	if err != nil {
 		if w.stale && (errors.Is(err, ErrOverloaded) || errors.Is(err, flight.ErrAbandoned)) {
 			if e := c.staleNow(w); e != nil {
@@ -249,8 +252,8 @@ func (c *Cache) recheck(call *flightCall, k key, cur *entry, force bool, trigger
 	case force:
 	case trigger == nil && isFresh(c.state(e, now, notBefore)):
 		return e, cur // another call stored it meanwhile
-	case trigger != nil && e != trigger && now < e.refresh:
-		return e, cur // refreshed meanwhile
+	case trigger != nil && e != trigger && now < e.refresh && e.fetched > notBefore:
+		return e, cur // refreshed meanwhile, within the bound of a waiter with MaxAge
 	}
 	if cur == nil || e.gen > cur.gen {
 		cur = e // a forced read's failure keeps it too

@@ -149,12 +149,13 @@ func (s *store) current(k key) *entry {
 // the entry that made put refuse it (nil when nothing is stored). It
 // refuses e when, expect not nil, the stored entry is no longer expect, or
 // when e's load started before the stored answer arrived and e holds an
-// older version of the value (the last answer to arrive wins, but never by
-// going back to a version some caller may have been given already). An
-// invalidated entry counts as none. e is not stored, and put returns e,
-// when its name was invalidated after e's value was fetched (its waiters
-// asked before the invalidation; later reads load again). e.gen is taken
-// here, under the lock: the order of gen is the order of arrival.
+// older version of the value, or is a failure and the stored answer a value
+// (the last answer to arrive wins, but never by going back to a version
+// some caller may have been given already). An invalidated entry counts as
+// none. e is not stored, and put returns e, when its name was invalidated
+// after e's value was fetched (its waiters asked before the invalidation;
+// later reads load again). e.gen is taken here, under the lock: the order
+// of gen is the order of arrival.
 //
 // A new key's Set is asynchronous in ristretto; put waits for it, under
 // the lock, so that a read right after the load is a hit and the next
@@ -224,10 +225,16 @@ func (s *store) set(h uint64, e, v, f *entry) bool {
 }
 
 // older reports whether e holds an older version of the value than cur:
-// both values, and the value can tell (see value.older).
+// both values, and the value can tell (see value.older); or e is a failure
+// and cur a value (put asks only when e's load started before cur arrived:
+// the value is the newer answer, and a failure learnt before it must not
+// take it from the readers who were given it).
 func older(e, cur *entry) bool {
-	if e.err != nil || cur.err != nil {
+	switch {
+	case cur.err != nil:
 		return false
+	case e.err != nil:
+		return true
 	}
 	return e.val.older(cur.val)
 }

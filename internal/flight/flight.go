@@ -25,6 +25,10 @@ import (
 // ErrAbandoned ends a call every waiter left before it began.
 var ErrAbandoned = errors.New("load abandoned by every waiter")
 
+// ErrGoexit ends a call whose function called runtime.Goexit (t.FailNow
+// in a test's fake, say) instead of returning.
+var ErrGoexit = errors.New("call ended by runtime.Goexit without an answer")
+
 // Group runs at most one call per key at a time. The zero value is ready
 // to use, with a clock that reads zero.
 type Group[V any] struct {
@@ -64,6 +68,13 @@ type Ticket[V any] struct {
 // asks for (see [Call.Check]); keep marks a caller that refreshes a value
 // in memory, whose call is never cancelled for lack of waiters.
 func (g *Group[V]) Join(key string, notBefore int64, keep bool, fn func(*Call) (V, error)) *Ticket[V] {
+	return g.join(key, notBefore, keep, func() func(*Call) (V, error) { return fn })
+}
+
+// join is Join with fn given by prep, which a call it starts runs first,
+// on singleflight's goroutine (a bulk call waits for its answer there),
+// before fn runs on a goroutine of its own (see run).
+func (g *Group[V]) join(key string, notBefore int64, keep bool, prep func() func(*Call) (V, error)) *Ticket[V] {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c := g.m[key]; c != nil {
@@ -84,9 +95,25 @@ func (g *Group[V]) Join(key string, notBefore int64, keep bool, fn func(*Call) (
 	g.m[key] = c
 	ch := g.sf.DoChan(key, func() (any, error) {
 		defer g.finish(key, c)
-		return fn(c)
+		return run(c, prep())
 	})
 	return &Ticket[V]{g: g, call: c, ch: ch, Led: true}
+}
+
+// run calls fn on a goroutine of its own and returns its result, or
+// ErrGoexit if fn called runtime.Goexit: singleflight's DoChan never
+// answers a call whose function did, and its waiters (a refresh-ahead
+// holding Close, a read without a deadline) would wait for ever. The cost
+// is one goroutine per call while fn runs, on the miss path only.
+func run[V any](c *Call, fn func(*Call) (V, error)) (v V, err error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err = ErrGoexit // stays unless fn returns
+		v, err = fn(c)
+	}()
+	<-done
+	return v, err
 }
 
 // finish removes c, which is returning, so that the next Join starts anew.
@@ -190,8 +217,9 @@ func (g *Group[V]) JoinAll(keys []string, notBefore []int64, keep []bool, settle
 	for i, k := range keys {
 		ch := make(chan Result[V], 1)
 		b.answers[i] = ch
-		b.Tickets[i] = g.Join(k, notBefore[i], keep[i], func(c *Call) (V, error) {
-			return settle(i, c, <-ch)
+		b.Tickets[i] = g.join(k, notBefore[i], keep[i], func() func(*Call) (V, error) {
+			r := <-ch // no goroutine of run's while the answer is awaited
+			return func(c *Call) (V, error) { return settle(i, c, r) }
 		})
 	}
 	return b
