@@ -71,8 +71,12 @@ func TestImpatientClientsAgainstHungUpstream(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		t.Logf("128 clients, 20 ms timeout, hung upstream, 10 s: %d requests, statuses %v; goroutines %d before, peak %d, %d once settled; heap %+d KiB; upstream calls %d",
 			n.Load(), statuses, base, peak.Load(), left, (int64(ms.HeapAlloc)-int64(heap0))/1024, srv.Calls("GetParameter"))
-		if p := peak.Load(); p > int64(base+128+3*cache.DefaultMaxLoads) {
-			t.Errorf("peak goroutines = %d; want at most %d (clients plus the bounded loads)", p, base+128+3*cache.DefaultMaxLoads)
+		// A load holds at most four goroutines: singleflight's, the call's
+		// own (internal/flight runs the upstream call apart, so that a
+		// runtime.Goexit in it still answers every waiter), the fake's
+		// handler and its timer.
+		if p := peak.Load(); p > int64(base+128+4*cache.DefaultMaxLoads) {
+			t.Errorf("peak goroutines = %d; want at most %d (clients plus the bounded loads)", p, base+128+4*cache.DefaultMaxLoads)
 		}
 		// NumGoroutine counts the whole process: allow for a goroutine or
 		// two the runtime or the race detector starts meanwhile.
