@@ -79,7 +79,15 @@ func (c *Cache) SecretVersions(ctx context.Context, req SecretRequest) (SecretVe
 			return SecretVersions{}, errs[i]
 		}
 	}
-	v := SecretVersions{Current: got[0], Previous: got[1], Pending: got[2]}
+	return c.reconcile(ctx, req, SecretVersions{Current: got[0], Previous: got[1], Pending: got[2]})
+}
+
+// reconcile applies SecretVersions' two checks to v, read from entries
+// fetched at different times: a Previous that is the Current version
+// means the current entry predates the rotation (Current is read again);
+// a Pending that is the Current version means the rotation has finished
+// (Pending is read again).
+func (c *Cache) reconcile(ctx context.Context, req SecretRequest, v SecretVersions) (SecretVersions, error) {
 	if v.Previous.VersionID != "" && v.Previous.VersionID == v.Current.VersionID {
 		r := req
 		r.Refresh = true
