@@ -224,8 +224,10 @@ func TestEnvGroupBound(t *testing.T) {
 		}
 		defer c.Close()
 		var environ []string
-		for i := range 12 {
-			environ = append(environ, fmt.Sprintf("S%d=secretsmanager:arn:aws:secretsmanager:region-%d:%s:secret:s", i, i, account))
+		regions := []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2",
+			"eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-southeast-1"} // real names: made-up ones are refused before any call
+		for i, region := range regions {
+			environ = append(environ, fmt.Sprintf("S%d=secretsmanager:arn:aws:secretsmanager:%s:%s:secret:s", i, region, account))
 		}
 		if _, err := Env(context.Background(), c, environ); err == nil {
 			t.Fatal("Env() of secrets that do not exist: nil error")
