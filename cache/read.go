@@ -19,33 +19,33 @@ type request interface {
 	id() string
 }
 
-// read answers r: from memory while its entry is fresh, else through its
-// key's shared call. The hit path does one store lookup, one clock read, no
-// allocation, no logging, no lock beyond the store's own.
-func read[V value, R request](c *Cache, ctx context.Context, r R) (V, error) {
-	var zero V
-	k := r.key()
+// read answers r with its entry: from memory while the entry is fresh,
+// else through its key's shared call. The hit path does one store lookup,
+// one clock read, no allocation, no logging, no lock beyond the store's
+// own. Each caller takes its value out of the entry with a comma-ok
+// assertion to its own concrete type (cheaper than one through a type
+// parameter, which copies the value twice on the hit path).
+//
+// k, force and maxAge are r's key, Refresh and MaxAge, computed by the
+// non-generic caller: a method call through a type parameter is an
+// indirect call that is not inlined, which the hit path cannot afford; r
+// itself serves the miss path only (validate).
+func read[R request](c *Cache, ctx context.Context, k key, force bool, maxAge time.Duration, r R) (*entry, error) {
 	var cur *entry
-	if !r.forced() {
-		e, st := c.fresh(&k, r.maxAge())
+	if !force {
+		e, st := c.fresh(&k, maxAge)
 		switch st {
 		case stateFresh, stateRefreshDue:
-			v, _ := e.val.(V)
-			return v, nil
+			return e, nil
 		case stateRemembered:
-			return zero, e.err
+			return nil, e.err
 		}
 		cur = e
 	}
 	if err := r.validate(); err != nil {
-		return zero, err
+		return nil, err
 	}
-	e, err := c.load(ctx, k, cur, r.forced(), r.maxAge())
-	if err != nil {
-		return zero, err
-	}
-	v, _ := e.val.(V)
-	return v, nil
+	return c.load(ctx, k, cur, force, maxAge)
 }
 
 // Parameter returns the parameter req names: from memory while its entry is
@@ -55,14 +55,24 @@ func read[V value, R request](c *Cache, ctx context.Context, r R) (V, error) {
 // [ErrClosed], or an upstream error matching one of the kinds
 // ([ErrNotFound], …).
 func (c *Cache) Parameter(ctx context.Context, req ParameterRequest) (Parameter, error) {
-	return read[Parameter](c, ctx, req)
+	e, err := read(c, ctx, req.key(), req.Refresh, req.MaxAge, req)
+	if err != nil {
+		return Parameter{}, err
+	}
+	p, _ := e.val.(Parameter)
+	return p, nil
 }
 
 // Secret returns the secret version req names: from memory while its entry
 // is fresh, else from Secrets Manager through one shared call. Errors are
 // as for [Cache.Parameter].
 func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
-	return read[Secret](c, ctx, req)
+	e, err := read(c, ctx, req.key(), req.Refresh, req.MaxAge, req)
+	if err != nil {
+		return Secret{}, err
+	}
+	s, _ := e.val.(Secret)
+	return s, nil
 }
 
 // ParametersByPath returns every parameter under req.Path, in SSM's order,
@@ -73,10 +83,11 @@ func (c *Cache) Secret(ctx context.Context, req SecretRequest) (Secret, error) {
 // is; a newer version stored there since is returned in the listing's
 // place. The returned slice is the caller's own.
 func (c *Cache) ParametersByPath(ctx context.Context, req PathRequest) ([]Parameter, error) {
-	l, err := read[listing](c, ctx, req)
+	e, err := read(c, ctx, req.key(), req.Refresh, req.MaxAge, req)
 	if err != nil {
 		return nil, err
 	}
+	l, _ := e.val.(listing)
 	return c.newestItems(req, l), nil
 }
 
