@@ -85,12 +85,12 @@ func TestRotationCapsTTL(t *testing.T) {
 		if got, want := callsOf(srv), (calls{1, 1}); got != want {
 			t.Errorf("calls after the first read = %+v; want %+v (fetched together)", got, want)
 		}
-		time.Sleep(10 * time.Minute)
+		advance(10 * time.Minute)
 		rotate(t, srv, "two")
 		if v := readSecret(t, c, req); v != "one" {
 			t.Errorf("read at the rotation = %q; want the cached one (the jitter has not passed)", v)
 		}
-		time.Sleep(cache.DefaultRotationJitter)
+		advance(cache.DefaultRotationJitter)
 		if v := readSecret(t, c, req); v != "two" {
 			t.Errorf("read a jitter after the rotation = %q; want two", v)
 		}
@@ -99,7 +99,7 @@ func TestRotationCapsTTL(t *testing.T) {
 			t.Errorf("calls after the rotation = %+v; want %+v", got, want)
 		}
 		// The next rotation is a day away: the TTL decides again.
-		time.Sleep(59 * time.Minute)
+		advance(59 * time.Minute)
 		readSecret(t, c, req)
 		if got, want := callsOf(srv), (calls{2, 2}); got != want {
 			t.Errorf("calls within the TTL = %+v; want %+v", got, want)
@@ -116,14 +116,14 @@ func TestRevalidation(t *testing.T) {
 		req := cache.SecretRequest{SecretID: "db"}
 		readSecret(t, c, req)
 		srv.ResetCounters()
-		time.Sleep(5 * time.Minute)
+		advance(5 * time.Minute)
 		if v := readSecret(t, c, req); v != "one" {
 			t.Fatalf("read after the TTL = %q; want one", v)
 		}
 		if got, want := callsOf(srv), (calls{0, 1}); got != want {
 			t.Errorf("calls of a revalidation = %+v; want %+v", got, want)
 		}
-		time.Sleep(time.Minute)
+		advance(time.Minute)
 		readSecret(t, c, req)
 		if got, want := callsOf(srv), (calls{0, 1}); got != want {
 			t.Errorf("calls after a revalidation, within the TTL = %+v; want %+v (a hit)", got, want)
@@ -131,7 +131,7 @@ func TestRevalidation(t *testing.T) {
 		if _, err := srv.PutSecretValue("db", sourcetest.SecretVersion{String: aws.String("two")}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Minute)
+		advance(5 * time.Minute)
 		if v := readSecret(t, c, req); v != "two" {
 			t.Errorf("read after a new version = %q; want two", v)
 		}
@@ -160,7 +160,7 @@ func TestRotationEdges(t *testing.T) {
 		srv.ResetCounters()
 		rc := newRotationCache(t, srv, cache.WithTTL(time.Hour))
 		readSecret(t, rc, cache.SecretRequest{SecretID: "db"})
-		time.Sleep(30 * time.Minute)
+		advance(30 * time.Minute)
 		readSecret(t, rc, cache.SecretRequest{SecretID: "db"})
 		if got, want := callsOf(srv), (calls{1, 1}); got != want {
 			t.Errorf("calls with a past NextRotationDate = %+v; want %+v (the TTL holds)", got, want)
@@ -182,7 +182,7 @@ func TestRotationEdges(t *testing.T) {
 		if v := readSecret(t, rc, cache.SecretRequest{SecretID: "db", VersionStage: source.StageCurrent}); v != "one" {
 			t.Errorf("read with DescribeSecret denied = %q; want one", v)
 		}
-		time.Sleep(time.Hour)
+		advance(time.Hour)
 		if v := readSecret(t, rc, cache.SecretRequest{SecretID: "db", VersionStage: source.StageCurrent}); v != "one" {
 			t.Errorf("reload with DescribeSecret denied = %q; want one", v)
 		}

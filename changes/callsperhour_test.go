@@ -99,7 +99,7 @@ func TestCallsPerHour(t *testing.T) {
 					if i >= rotateAt && s.Value() == "two" && strings.HasPrefix(staleFor, "never") {
 						staleFor = (time.Duration(i-rotateAt) * time.Second).String()
 					}
-					time.Sleep(time.Second)
+					advance(time.Second)
 					synctest.Wait()
 				}
 				got := counts{srv.Calls("GetSecretValue"), srv.Calls("DescribeSecret"), int(receives.Load())}

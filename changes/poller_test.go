@@ -98,7 +98,7 @@ func TestEventInvalidates(t *testing.T) {
 		if _, err := w.srv.PutParameter(sourcetest.Parameter{Name: "/app/db", Value: "p2"}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(30 * time.Minute) // fake time: half the TTL
+		advance(30 * time.Minute) // fake time: half the TTL
 		if v := w.secret(t); v != "one" {
 			t.Fatalf("read before the event = %q; want the cached one", v)
 		}
@@ -218,7 +218,7 @@ func TestBackoff(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer p.Close()
-		time.Sleep(time.Minute)
+		advance(time.Minute)
 		synctest.Wait()
 		mu.Lock()
 		defer mu.Unlock()
@@ -241,7 +241,7 @@ func TestBackoff(t *testing.T) {
 			t.Errorf("Stats = %+v; want %d receive errors", st, len(at))
 		}
 		fail.Store(false)
-		time.Sleep(max + changes.DefaultWait) // the backoff, then a long poll that finds nothing
+		advance(max + changes.DefaultWait) // the backoff, then a long poll that finds nothing
 		synctest.Wait()
 		if n := w.log.count(slog.LevelInfo, "changes: queue readable again"); n != 1 {
 			t.Errorf("recoveries logged = %d; want 1", n)
@@ -264,7 +264,7 @@ func TestEmptyReceivesSpaced(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(10*time.Second - time.Nanosecond)
+		advance(10*time.Second - time.Nanosecond)
 		synctest.Wait()
 		p.Close()
 		if n := n.Load(); n != 10 {
@@ -407,3 +407,6 @@ func TestStartRefuses(t *testing.T) {
 		})
 	}
 }
+
+// advance lets fake time pass inside a synctest bubble.
+func advance(d time.Duration) { <-time.After(d) }
