@@ -65,91 +65,83 @@ type resolved struct {
 // at most maxGroups together. Each read waits within ctx.
 func fetch(ctx context.Context, c *cache.Cache, refs []Reference) []resolved {
 	out := make([]resolved, len(refs))
-	type pgroup struct {
-		reqs []cache.ParameterRequest
-		idx  [][]int // the refs each request answers
-	}
-	type sgroup struct {
-		reqs []cache.SecretRequest
-		idx  [][]int
-	}
-	pg, sg := map[string]*pgroup{}, map[string]*sgroup{}
-	var regions []string // groups in order of first appearance, "p"+region or "s"+region
-	pseen, sseen := map[cache.ParameterRequest]int{}, map[cache.SecretRequest]int{}
+	params, secrets := map[string]*batch[cache.ParameterRequest]{}, map[string]*batch[cache.SecretRequest]{}
+	var reads []func() // one batch read per group, in order of first appearance
 	for i, r := range refs {
 		region := regionOf(r)
 		switch r.Kind {
 		case KindParameter:
-			req := parameterRequest(r)
-			g := pg[region]
-			if g == nil {
-				g = &pgroup{}
-				pg[region] = g
-				regions = append(regions, "p"+region)
+			b := params[region]
+			if b == nil {
+				b = newBatch[cache.ParameterRequest]()
+				params[region] = b
+				reads = append(reads, func() {
+					ps, err := c.Parameters(ctx, b.reqs)
+					b.settle(out, len(ps), err, func(i, j int) resolved { return parameterValue(ps[j]) })
+				})
 			}
-			j, ok := pseen[req]
-			if !ok {
-				j = len(g.reqs)
-				pseen[req] = j
-				g.reqs = append(g.reqs, req)
-				g.idx = append(g.idx, nil)
-			}
-			g.idx[j] = append(g.idx[j], i)
+			b.add(parameterRequest(r), i)
 		case KindSecret:
-			req := secretRequest(r)
-			g := sg[region]
-			if g == nil {
-				g = &sgroup{}
-				sg[region] = g
-				regions = append(regions, "s"+region)
+			b := secrets[region]
+			if b == nil {
+				b = newBatch[cache.SecretRequest]()
+				secrets[region] = b
+				reads = append(reads, func() {
+					ss, err := c.Secrets(ctx, b.reqs)
+					b.settle(out, len(ss), err, func(i, j int) resolved { return secretValue(ss[j], refs[i].JSONKey) })
+				})
 			}
-			j, ok := sseen[req]
-			if !ok {
-				j = len(g.reqs)
-				sseen[req] = j
-				g.reqs = append(g.reqs, req)
-				g.idx = append(g.idx, nil)
-			}
-			g.idx[j] = append(g.idx[j], i)
+			b.add(secretRequest(r), i)
 		}
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, maxGroups)
-	for _, key := range regions {
+	for _, read := range reads {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if key[0] == 'p' {
-				g := pg[key[1:]]
-				ps, err := c.Parameters(ctx, g.reqs)
-				errs := itemErrors(err, len(g.reqs))
-				for j, p := range ps {
-					for _, i := range g.idx[j] {
-						if errs[j] != nil {
-							out[i].err = errs[j]
-							continue
-						}
-						out[i] = parameterValue(p)
-					}
-				}
-				return
-			}
-			g := sg[key[1:]]
-			ss, err := c.Secrets(ctx, g.reqs)
-			errs := itemErrors(err, len(g.reqs))
-			for j, s := range ss {
-				for _, i := range g.idx[j] {
-					if errs[j] != nil {
-						out[i].err = errs[j]
-						continue
-					}
-					out[i] = secretValue(s, refs[i].JSONKey)
-				}
-			}
+			read()
 		})
 	}
 	wg.Wait()
 	return out
+}
+
+// batch is one region's distinct requests of one kind and, for each, the
+// refs it answers.
+type batch[R comparable] struct {
+	reqs []R
+	idx  [][]int   // the refs each request answers
+	seen map[R]int // request → its index in reqs
+}
+
+func newBatch[R comparable]() *batch[R] { return &batch[R]{seen: map[R]int{}} }
+
+// add records that ref i is answered by req.
+func (b *batch[R]) add(req R, i int) {
+	j, ok := b.seen[req]
+	if !ok {
+		j = len(b.reqs)
+		b.seen[req] = j
+		b.reqs = append(b.reqs, req)
+		b.idx = append(b.idx, nil)
+	}
+	b.idx[j] = append(b.idx[j], i)
+}
+
+// settle writes the batch read's answers to out: for ref i of request j,
+// the item's error, or value(i, j). n is the number of items read.
+func (b *batch[R]) settle(out []resolved, n int, err error, value func(i, j int) resolved) {
+	errs := itemErrors(err, len(b.reqs))
+	for j := range n {
+		for _, i := range b.idx[j] {
+			if errs[j] != nil {
+				out[i].err = errs[j]
+				continue
+			}
+			out[i] = value(i, j)
+		}
+	}
 }
 
 // regionOf is the region a reference is read in: its ARN's, or "" for
