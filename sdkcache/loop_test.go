@@ -67,7 +67,7 @@ func TestBackgroundRefreshGoesUpstream(t *testing.T) {
 			t.Fatalf("first read = %q", v)
 		}
 		seed(t, srv, "/app/p", "v2")
-		time.Sleep(60 * time.Second) // fake time: past the refresh point, before the TTL
+		<-time.After(60 * time.Second) // fake time: past the refresh point, before the TTL
 		if v := read(); v != "v1" {
 			t.Fatalf("read at 60 s = %q; want the cached v1 while the refresh runs", v)
 		}

@@ -134,11 +134,11 @@ func TestTTL(t *testing.T) {
 		if _, err := srv.PutSecretValue("db", sourcetest.SecretVersion{String: aws.String("v2")}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Minute) // fake time
+		<-time.After(5 * time.Minute) // fake time
 		if s, _ := c.GetSecretString("db"); s != "v1" {
 			t.Errorf("read at 5 min = %q; want the cached v1", s)
 		}
-		time.Sleep(6 * time.Minute)
+		<-time.After(6 * time.Minute)
 		if s, _ := c.GetSecretString("db"); s != "v2" {
 			t.Errorf("read at 11 min = %q; want v2", s)
 		}

@@ -213,7 +213,7 @@ func TestRunWritesEveryInterval(t *testing.T) {
 			mu.Lock()
 			st.Hits += uint64(i + 1)
 			mu.Unlock()
-			time.Sleep(time.Minute) // fake time: the bubble's clock
+			<-time.After(time.Minute) // fake time: the bubble's clock
 			synctest.Wait()
 		}
 		cancel()
